@@ -1,0 +1,150 @@
+"""Cut documents into sentence-aligned chunks that fit the embedding model's window.
+
+Token counts come from the model's own tokenizer, so no chunk is silently truncated at
+embedding time. Every chunk keeps exact character offsets into its document's text
+(``chunk.text == doc.text[chunk.start:chunk.end]``), which is what makes citations checkable.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, Iterator, Sequence
+
+from .config import ChunkSettings
+from .types import Chunk, Document
+
+# A sentence ends at . ! ? (plus closing quotes/brackets) followed by whitespace, or at a
+# line break. A regular expression keeps this fast (the splitter runs on every page of
+# every PDF); the abbreviation guard below handles "U.S.", "Nov. 15", "Dr. Kim", "e.g.".
+_BOUNDARY = re.compile(r"""[.!?]+["'”’)\]]*(?=\s)|\n""")
+_ABBREVIATIONS = {
+    "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "vs", "etc", "inc", "ltd", "co", "corp",
+    "no", "nos", "vol", "fig", "figs", "gen", "gov", "sen", "rep", "rev", "dept", "univ", "approx",
+    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+    "mt", "ft", "u.s", "u.k", "e.g", "i.e", "al", "cf", "p", "pp",
+}
+_WORD_BEFORE = re.compile(r"([A-Za-z](?:[A-Za-z.]*[A-Za-z])?)\.?$")
+
+
+def _is_abbreviation(text: str, dot: int) -> bool:
+    """True when the '.' at ``dot`` ends an abbreviation rather than a sentence."""
+    m = _WORD_BEFORE.search(text, max(0, dot - 12), dot + 1)
+    if not m:
+        return False
+    word = m.group(1).lower()
+    if word in _ABBREVIATIONS:
+        return True
+    if len(word) == 1:  # initials: "J. Biden", "U.S."
+        return True
+    return bool(re.fullmatch(r"(?:[a-z]\.)+[a-z]", word))  # "u.s", "e.g"
+
+
+def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Return (start, end) spans of the sentences in ``text[start:end]``, whitespace trimmed."""
+    end = len(text) if end is None else end
+    spans: list[tuple[int, int]] = []
+    cur = start
+    for m in _BOUNDARY.finditer(text, start, end):
+        cut = m.end()
+        if text[m.start()] == ".":
+            nxt = text[cut:cut + 3].lstrip()
+            if _is_abbreviation(text, m.start()):
+                continue  # "U.S. officials", "Nov. 15", "Dr. Kim"
+            if nxt[:1].islower():  # "approx. three", "No. of" – not a new sentence
+                continue
+        _append_trimmed(text, cur, cut, spans)
+        cur = cut
+    _append_trimmed(text, cur, end, spans)
+    return spans
+
+
+def _append_trimmed(text: str, a: int, b: int, out: list[tuple[int, int]]) -> None:
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    if b > a:
+        out.append((a, b))
+
+
+TokenCounter = Callable[[Sequence[str]], list[list[tuple[int, int]]]]
+"""Maps texts to, for each, the (start, end) character offsets of its tokens."""
+
+
+@dataclass
+class _Piece:
+    start: int
+    end: int
+    tokens: int
+
+
+class Chunker:
+    """Sentence-aware chunker measured in the embedding model's tokens.
+
+    Args:
+        token_offsets: function returning each text's token character offsets (from the
+            model's fast tokenizer, without special tokens).
+        settings: maximum tokens per chunk and the overlap carried between chunks.
+    """
+
+    def __init__(self, token_offsets: TokenCounter, settings: ChunkSettings | None = None):
+        self.token_offsets = token_offsets
+        self.settings = settings or ChunkSettings()
+
+    def run(self, doc: Document, next_id: int = 0) -> list[Chunk]:
+        """Chunk one document; ids are ``next_id, next_id + 1, ...``."""
+        chunks: list[Chunk] = []
+        for page in doc.pages:
+            for a, b in self._page_chunks(doc.text, page.start, page.end):
+                chunks.append(Chunk(next_id + len(chunks), doc.source, doc.title, page.number, a, b, doc.text[a:b]))
+        return chunks
+
+    def _pieces(self, text: str, start: int, end: int) -> Iterator[_Piece]:
+        spans = split_sentences(text, start, end)
+        if not spans:
+            return
+        offsets = self.token_offsets([text[a:b] for a, b in spans])
+        limit = self.settings.max_tokens
+        for (a, b), offs in zip(spans, offsets):
+            if len(offs) <= limit:
+                yield _Piece(a, b, len(offs))
+                continue
+            # A sentence longer than the window (tables, run-on PDF lines): cut it at token
+            # boundaries, preferring whitespace, so no piece exceeds the limit.
+            i = 0
+            while i < len(offs):
+                j = min(i + limit, len(offs))
+                if j < len(offs):
+                    k = j
+                    while k > i + limit // 2 and offs[k][0] == offs[k - 1][1]:
+                        k -= 1  # back off to a token that starts after whitespace
+                    j = k if k > i + limit // 2 else j
+                pa = a + offs[i][0]
+                pb = a + offs[j - 1][1]
+                yield _Piece(pa, pb, j - i)
+                i = j
+
+    def _page_chunks(self, text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+        limit, overlap = self.settings.max_tokens, self.settings.overlap_tokens
+        window: list[_Piece] = []
+        used = 0
+        fresh = False  # the window holds a piece not yet emitted in a chunk
+        for piece in self._pieces(text, start, end):
+            if window and used + piece.tokens > limit:
+                if fresh:
+                    yield window[0].start, window[-1].end
+                # carry the last sentences (up to ``overlap`` tokens) into the next chunk
+                carry: list[_Piece] = []
+                carried = 0
+                for p in reversed(window):
+                    if carried + p.tokens > overlap or carried + p.tokens + piece.tokens > limit:
+                        break
+                    carry.insert(0, p)
+                    carried += p.tokens
+                window, used = carry, carried
+            window.append(piece)
+            used += piece.tokens
+            fresh = True
+        if window and fresh:
+            yield window[0].start, window[-1].end

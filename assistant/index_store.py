@@ -1,0 +1,244 @@
+"""The on-disk index: a manifest, the FAISS vectors and the BM25 index, swapped in atomically.
+
+Layout under the index folder::
+
+    CURRENT                 name of the live snapshot (replaced atomically)
+    snapshots/<name>/       manifest.json, vectors.faiss, lexical/
+    .lock                   held by the one process updating the index
+
+A new snapshot is written into a temporary folder, fsynced, renamed, and only then named
+in ``CURRENT``; a build killed at any moment leaves the previous snapshot live. Readers
+load whatever ``CURRENT`` names, so they see the old index or the new one, never a mix.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .lexical import LexicalIndex
+from .types import Chunk
+from .vector_store import FaissStore
+
+FORMAT_VERSION = 1
+CURRENT = "CURRENT"
+SNAPSHOTS = "snapshots"
+MANIFEST = "manifest.json"
+VECTORS = "vectors.faiss"
+LEXICAL = "lexical"
+KEEP_SNAPSHOTS = 2  # the live one and its predecessor, for readers that are mid-load
+
+
+class IndexError_(Exception):
+    """The index on disk is corrupt or does not match the settings; ``str`` says why."""
+
+
+@dataclass
+class DocumentRecord:
+    """What the manifest knows about one indexed file."""
+
+    source: str
+    size: int
+    mtime: float
+    sha256: str
+    title: str
+    kind: str
+    chunk_ids: list[int]
+    pages: int | None = None
+    date: str | None = None
+    source_url: str | None = None
+    indexed_at: str = ""
+    text_length: int = 0
+    ocr_pages: list[int] = field(default_factory=list)
+
+
+@dataclass
+class IndexSnapshot:
+    """Everything a query needs, loaded in memory."""
+
+    identity: dict[str, Any]
+    dimension: int
+    documents: dict[str, DocumentRecord]
+    chunks: dict[int, Chunk]
+    vectors: FaissStore
+    lexical: LexicalIndex
+    next_id: int = 0
+    name: str = ""
+
+    @classmethod
+    def empty(cls, identity: dict[str, Any], dimension: int) -> "IndexSnapshot":
+        return cls(identity, dimension, {}, {}, FaissStore(dimension), LexicalIndex.build([], []), 0)
+
+    def check(self) -> None:
+        """Raise ``IndexError_`` unless manifest, FAISS and BM25 agree on every chunk id."""
+        ids = set(int(i) for i in self.vectors.ids())
+        chunk_ids = set(self.chunks)
+        if ids != chunk_ids:
+            raise IndexError_(
+                f"manifest and vectors disagree ({len(chunk_ids)} chunks in manifest, {len(ids)} vectors, "
+                f"{len(ids ^ chunk_ids)} ids differ)"
+            )
+        doc_ids = {i for d in self.documents.values() for i in d.chunk_ids}
+        if doc_ids != chunk_ids:
+            raise IndexError_("manifest documents and chunks disagree")
+        if set(int(i) for i in self.lexical.chunk_ids) != chunk_ids:
+            raise IndexError_("keyword index and manifest disagree")
+        if self.vectors.dimension != self.dimension:
+            raise IndexError_(f"vector dimension {self.vectors.dimension} != manifest {self.dimension}")
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_tree(path: Path) -> None:
+    for p in sorted(path.rglob("*")):
+        if p.is_file():
+            with open(p, "rb") as f:
+                os.fsync(f.fileno())
+    for p in sorted([path, *[q for q in path.rglob("*") if q.is_dir()]]):
+        _fsync_dir(p)
+
+
+def save_snapshot(index_dir: Path, snap: IndexSnapshot) -> str:
+    """Write ``snap`` as a new snapshot and make it live atomically; returns its name."""
+    index_dir = Path(index_dir)
+    root = index_dir / SNAPSHOTS
+    root.mkdir(parents=True, exist_ok=True)
+    name = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+    tmp = root / f".tmp-{name}"
+    tmp.mkdir()
+    manifest = {
+        "format": FORMAT_VERSION,
+        "identity": snap.identity,
+        "dimension": snap.dimension,
+        "next_id": snap.next_id,
+        "written_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "documents": {s: d.__dict__ for s, d in sorted(snap.documents.items())},
+        "chunks": [c.to_dict() for c in sorted(snap.chunks.values(), key=lambda c: c.id)],
+    }
+    with open(tmp / MANIFEST, "w", encoding="utf-8") as f:
+        json.dump(manifest, f, ensure_ascii=False, separators=(",", ":"))
+    snap.vectors.save(tmp / VECTORS)
+    snap.lexical.save(tmp / LEXICAL)
+    _fsync_tree(tmp)
+    final = root / name
+    os.replace(tmp, final)
+    _fsync_dir(root)
+    pointer = index_dir / f".{CURRENT}.{uuid.uuid4().hex[:8]}.tmp"
+    with open(pointer, "w", encoding="utf-8") as f:
+        f.write(name + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(pointer, index_dir / CURRENT)
+    _fsync_dir(index_dir)
+    snap.name = name
+    prune(index_dir)
+    return name
+
+
+def prune(index_dir: Path) -> None:
+    """Delete leftovers of interrupted builds and all but the newest snapshots."""
+    root = Path(index_dir) / SNAPSHOTS
+    live = current_name(index_dir)
+    if not root.is_dir():
+        return
+    for p in root.glob(".tmp-*"):
+        shutil.rmtree(p, ignore_errors=True)
+    for p in Path(index_dir).glob(f".{CURRENT}.*.tmp"):
+        p.unlink(missing_ok=True)
+    snaps = sorted((p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")), key=lambda p: p.name)
+    keep = {p.name for p in snaps[-KEEP_SNAPSHOTS:]} | ({live} if live else set())
+    for p in snaps:
+        if p.name not in keep:
+            shutil.rmtree(p, ignore_errors=True)
+
+
+def current_name(index_dir: Path) -> str | None:
+    try:
+        name = (Path(index_dir) / CURRENT).read_text(encoding="utf-8").strip()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return name or None
+
+
+def load_snapshot(index_dir: Path, identity: dict[str, Any] | None = None) -> IndexSnapshot | None:
+    """Load the live snapshot; ``None`` if there is none yet.
+
+    Raises:
+        IndexError_: the files are corrupt, inconsistent, or were built with other settings
+            than ``identity`` (the caller rebuilds; it never uses such an index silently).
+    """
+    for _attempt in range(3):  # a concurrent update may prune the snapshot we were about to read
+        name = current_name(index_dir)
+        if name is None:
+            return None
+        folder = Path(index_dir) / SNAPSHOTS / name
+        if not folder.is_dir():
+            if current_name(index_dir) != name:
+                continue
+            raise IndexError_(f"index pointer names a missing snapshot ({name})")
+        try:
+            return _load_folder(folder, identity, name)
+        except FileNotFoundError:
+            if current_name(index_dir) != name:
+                continue
+            raise IndexError_(f"snapshot {name} is incomplete") from None
+    raise IndexError_("the index kept changing while being loaded")
+
+
+def _load_folder(folder: Path, identity: dict[str, Any] | None, name: str) -> IndexSnapshot:
+    try:
+        with open(folder / MANIFEST, encoding="utf-8") as f:
+            m = json.load(f)
+    except FileNotFoundError:
+        raise
+    except (json.JSONDecodeError, UnicodeDecodeError, OSError) as e:
+        raise IndexError_(f"manifest is unreadable ({e})") from None
+    if not isinstance(m, dict) or m.get("format") != FORMAT_VERSION:
+        raise IndexError_(f"manifest format {m.get('format') if isinstance(m, dict) else '?'} is not {FORMAT_VERSION}")
+    if identity is not None and m.get("identity") != identity:
+        raise IndexError_(f"settings changed (index built with {m.get('identity')}, now {identity})")
+    try:
+        chunks = {int(c["id"]): Chunk(**c) for c in m["chunks"]}
+        documents = {s: DocumentRecord(**d) for s, d in m["documents"].items()}
+        dimension = int(m["dimension"])
+        next_id = int(m["next_id"])
+    except (KeyError, TypeError, ValueError) as e:
+        raise IndexError_(f"manifest is malformed ({e})") from None
+    try:
+        vectors = FaissStore.load(folder / VECTORS)
+    except FileNotFoundError:
+        raise
+    except Exception as e:  # faiss raises RuntimeError on truncated files
+        raise IndexError_(f"vector file is unreadable ({str(e).splitlines()[0][:120]})") from None
+    try:
+        lexical = LexicalIndex.load(folder / LEXICAL)
+    except FileNotFoundError:
+        raise
+    except Exception as e:
+        raise IndexError_(f"keyword index is unreadable ({e})") from None
+    snap = IndexSnapshot(m["identity"], dimension, documents, chunks, vectors, lexical, next_id, name)
+    snap.check()
+    return snap
+
+
+def chunk_array(snap: IndexSnapshot) -> tuple[np.ndarray, list[str]]:
+    """Chunk ids and texts in id order (what the keyword index is built from)."""
+    ordered = sorted(snap.chunks.values(), key=lambda c: c.id)
+    return np.array([c.id for c in ordered], dtype="int64"), [c.text for c in ordered]

@@ -1,0 +1,274 @@
+"""Bring the index in line with the corpus folder: embed what is new or changed, drop what is gone.
+
+Unchanged files (same size and mtime, or same content hash) are never re-read or
+re-embedded. A change of model or chunking settings, or an unreadable index, triggers a full
+rebuild, announced in one line. Only one process updates an index at a time (a file lock);
+the result is written as a new snapshot and swapped in atomically (see ``index_store``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from .chunking import Chunker
+from .config import Settings
+from .embedding import Embedder
+from .index_store import (
+    DocumentRecord,
+    IndexError_,
+    IndexSnapshot,
+    load_snapshot,
+    save_snapshot,
+)
+from .lexical import LexicalIndex
+from .loading import CorpusFile, DocumentLoader, LoadError, scan_corpus
+from .types import Chunk, Document, IndexReport
+
+log = logging.getLogger(__name__)
+
+ProgressFn = Callable[[float, str], None]
+"""Called with (fraction done, message); the UI turns it into a progress bar."""
+
+EMBED_BATCH_CHUNKS = 256  # chunks embedded together; bounds memory while streaming a corpus
+LOCK_NAME = ".lock"
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def lexical_text(chunk: Chunk, date: str | None) -> str:
+    """What BM25 indexes for a chunk: its title and date take part in keyword matching."""
+    return f"{chunk.title} {date or ''}\n{chunk.text}"
+
+
+def embedding_text(chunk: Chunk, settings: Settings) -> str:
+    """What the encoder sees; the title gives a chunk its document's context."""
+    if settings.chunking.title_in_embedding and chunk.title and not chunk.text.startswith(chunk.title):
+        return f"{chunk.title}\n{chunk.text}"
+    return chunk.text
+
+
+def index_lock(index_dir: Path, timeout: float = 600.0):
+    """Inter-process lock serialising index updates (``filelock`` handles stale locks)."""
+    from filelock import FileLock
+
+    Path(index_dir).mkdir(parents=True, exist_ok=True)
+    return FileLock(str(Path(index_dir) / LOCK_NAME), timeout=timeout)
+
+
+@dataclass
+class _Pending:
+    record: DocumentRecord
+    chunks: list[Chunk]
+
+
+class Indexer:
+    """Runs one incremental update of ``index_dir`` from ``corpus_dir``.
+
+    Args:
+        corpus_dir: folder of documents (searched recursively).
+        index_dir: folder holding the index snapshots.
+        settings: model and chunking settings (their identity is stored in the manifest).
+        embedder: shared encoder; loaded lazily, only if something needs embedding.
+    """
+
+    def __init__(self, corpus_dir: Path, index_dir: Path, settings: Settings | None = None, embedder: Embedder | None = None):
+        self.corpus_dir = Path(corpus_dir)
+        self.index_dir = Path(index_dir)
+        self.settings = settings or Settings()
+        self.embedder = embedder or Embedder.shared(self.settings.model_name)
+
+    def run(self, rebuild: bool = False, progress: ProgressFn | None = None, show_progress: bool = False) -> tuple[IndexReport, IndexSnapshot]:
+        """Update the index on disk; returns the report and the new live snapshot."""
+        t0 = time.perf_counter()
+        with index_lock(self.index_dir):
+            report = IndexReport()
+            identity = self.settings.identity()
+            old: IndexSnapshot | None = None
+            if rebuild:
+                report.rebuild_reason = "requested (--rebuild)"
+            else:
+                try:
+                    old = load_snapshot(self.index_dir)
+                    if old is not None and old.identity != identity:
+                        report.rebuild_reason = "model or chunking settings changed since the index was built"
+                        old = None
+                except IndexError_ as e:
+                    report.rebuild_reason = f"the existing index is unusable ({e})"
+                    old = None
+            if report.rebuild_reason:
+                report.rebuilt = True
+                log.warning("Full rebuild: %s", report.rebuild_reason)
+            snap = self._update(old, identity, report, progress, show_progress)
+        report.total_chunks = len(snap.chunks)
+        report.seconds = time.perf_counter() - t0
+        return report, snap
+
+    # ------------------------------------------------------------------ internals
+
+    def _update(self, old: IndexSnapshot | None, identity: dict, report: IndexReport, progress: ProgressFn | None, show_progress: bool) -> IndexSnapshot:
+        files, report.skipped = scan_corpus(self.corpus_dir)
+        old_docs = dict(old.documents) if old else {}
+        keep: dict[str, DocumentRecord] = {}
+        todo: list[tuple[CorpusFile, str, object]] = []  # (file, sha, stat)
+        for f in files:
+            try:
+                st = f.path.stat()
+            except OSError as e:
+                report.skipped.append((f.source, f"cannot read file: {e.strerror or e}"))
+                continue
+            rec = old_docs.get(f.source)
+            if rec and rec.size == st.st_size and rec.mtime == st.st_mtime:
+                keep[f.source] = rec
+                continue
+            try:
+                sha = file_sha256(f.path) if st.st_size <= self.settings.max_file_bytes else ""
+            except OSError as e:
+                report.skipped.append((f.source, f"cannot read file: {e.strerror or e}"))
+                continue
+            if rec and sha and rec.sha256 == sha:
+                keep[f.source] = replace(rec, mtime=st.st_mtime, size=st.st_size)
+                continue
+            todo.append((f, sha, st))
+        present = {f.source for f in files}
+        report.removed = sorted(s for s in old_docs if s not in present)
+        report.unchanged = sorted(keep)
+
+        if old is not None and not todo and not report.removed:
+            # Nothing to embed or drop: keep the live snapshot; persist new mtimes so the
+            # next call does not hash those files again.
+            if any(old_docs[s].mtime != r.mtime for s, r in keep.items()):
+                old.documents = keep
+                save_snapshot(self.index_dir, old)
+            report.skipped.sort()
+            return old
+
+        # Start from the old snapshot minus removed/changed documents.
+        dim = old.dimension if old else None
+        chunks: dict[int, Chunk] = {}
+        if old:
+            stale = [i for s, r in old_docs.items() if s not in keep for i in r.chunk_ids]
+            old.vectors.remove(stale)
+            chunks = {cid: c for s, r in keep.items() for cid in r.chunk_ids for c in (old.chunks[cid],)}
+            store = old.vectors
+            next_id = old.next_id
+        else:
+            store = None
+            next_id = 0
+
+        pending: list[_Pending] = []
+        pending_chunks = 0
+        chunker = Chunker(self.embedder.token_offsets, self.settings.chunking)
+        bar = _progress_bar(len(todo), show_progress)
+        with DocumentLoader(self.settings) as loader:
+            for i, (f, sha, st) in enumerate(todo):
+                if progress:
+                    progress(i / max(1, len(todo)), f"reading {f.source}")
+                bar.set_postfix_str(f.source[-40:], refresh=False)
+                try:
+                    doc = loader.load(f.path, f.source)
+                except LoadError as e:
+                    reason = str(e)
+                    if f.source in old_docs:
+                        reason += " (its previous version was removed from the index)"
+                    report.skipped.append((f.source, reason))
+                    bar.update(1)
+                    continue
+                doc_chunks = chunker.run(doc, next_id)
+                next_id += len(doc_chunks)
+                record = _record(doc, sha, st, doc_chunks)
+                pending.append(_Pending(record, doc_chunks))
+                pending_chunks += len(doc_chunks)
+                (report.updated if f.source in old_docs else report.added).append(f.source)
+                if pending_chunks >= EMBED_BATCH_CHUNKS:
+                    store = self._flush(pending, store, chunks, keep, report)
+                    pending, pending_chunks = [], 0
+                bar.update(1)
+            store = self._flush(pending, store, chunks, keep, report)
+        bar.close()
+        if progress:
+            progress(1.0, "saving index")
+
+        if store is None:  # nothing was ever embedded: an empty index still records its settings
+            from .vector_store import FaissStore
+
+            dim = dim or self.embedder.dimension
+            store = FaissStore(dim)
+        dates = {s: r.date for s, r in keep.items()}
+        ordered = sorted(chunks.values(), key=lambda c: c.id)
+        lexical = LexicalIndex.build([c.id for c in ordered], [lexical_text(c, dates.get(c.source)) for c in ordered])
+        snap = IndexSnapshot(identity, store.dimension, keep, chunks, store, lexical, next_id)
+        snap.check()
+        save_snapshot(self.index_dir, snap)
+        report.added.sort()
+        report.updated.sort()
+        report.skipped.sort()
+        return snap
+
+    def _flush(self, pending: list[_Pending], store, chunks: dict[int, Chunk], keep: dict[str, DocumentRecord], report: IndexReport):
+        if not pending:
+            return store
+        new_chunks = [c for p in pending for c in p.chunks]
+        if new_chunks:
+            texts = [embedding_text(c, self.settings) for c in new_chunks]
+            vecs = self.embedder.encode(texts, batch_size=self.settings.embed_batch_size, progress=False)
+            if store is None:
+                from .vector_store import FaissStore
+
+                store = FaissStore(vecs.shape[1])
+            store.add(np.array([c.id for c in new_chunks], dtype="int64"), vecs)
+            report.chunks_embedded += len(new_chunks)
+        for p in pending:
+            keep[p.record.source] = p.record
+            for c in p.chunks:
+                chunks[c.id] = c
+        return store
+
+
+def _record(doc: Document, sha: str, st, chunks: list[Chunk]) -> DocumentRecord:
+    return DocumentRecord(
+        source=doc.source,
+        size=st.st_size,
+        mtime=st.st_mtime,
+        sha256=sha,
+        title=doc.title,
+        kind=doc.kind,
+        chunk_ids=[c.id for c in chunks],
+        pages=len(doc.pages) if doc.kind == "pdf" else None,
+        date=doc.date,
+        source_url=doc.source_url,
+        indexed_at=time.strftime("%Y-%m-%d %H:%M:%S"),
+        text_length=len(doc.text),
+        ocr_pages=[p.number for p in doc.pages if p.ocr and p.number is not None],
+    )
+
+
+class _NullBar:
+    def update(self, n: int = 1) -> None: ...
+
+    def set_postfix_str(self, s: str, refresh: bool = True) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def _progress_bar(total: int, show: bool):
+    if not show or total < 2:
+        return _NullBar()
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, unit="file", desc="Indexing", dynamic_ncols=True)
+
+
+__all__ = ["Indexer", "index_lock", "file_sha256", "embedding_text", "lexical_text"]

@@ -1,0 +1,433 @@
+"""Turn files into ``Document`` records, or into a one-line reason why they cannot be read.
+
+Text files are decoded (UTF-8, UTF-16 with BOM, else a detected legacy encoding); Markdown
+front matter becomes metadata; PDFs are read page by page with pypdf in a separate worker
+process, so a pathological file can be abandoned after a time limit instead of stalling the
+build, and cannot exhaust the caller's memory.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+import multiprocessing as mp
+import os
+import re
+import resource
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import SUPPORTED_SUFFIXES, Settings
+from .types import Document, Page
+
+log = logging.getLogger(__name__)
+
+IGNORE_FILE = ".assistantignore"
+PAGE_SEPARATOR = "\n\n"
+_FRONT_MATTER = re.compile(r"\A(?:\ufeff)?---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
+_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.M)
+_DATE_IN_NAME = re.compile(r"(?<!\d)((?:19|20)\d\d)-([01]\d)-([0-3]\d)(?!\d)")
+
+
+class LoadError(Exception):
+    """A file that cannot be indexed; ``str(err)`` is the one-line reason shown to the user."""
+
+
+@dataclass(frozen=True)
+class CorpusFile:
+    """A file found in the corpus folder."""
+
+    path: Path
+    source: str  # relative to the corpus root, forward slashes
+
+
+# --------------------------------------------------------------------------- corpus scanning
+
+
+def _ignore_patterns(root: Path) -> list[str]:
+    f = root / IGNORE_FILE
+    if not f.is_file():
+        return []
+    lines = f.read_text(encoding="utf-8", errors="replace").splitlines()
+    return [ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
+
+
+def scan_corpus(root: Path) -> tuple[list[CorpusFile], list[tuple[str, str]]]:
+    """List indexable files under ``root`` (sorted) and the files skipped for their type.
+
+    Hidden files and folders and paths matching ``.assistantignore`` patterns are left out
+    silently: they were excluded on purpose.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise FileNotFoundError(f"corpus folder not found: {root}")
+    patterns = _ignore_patterns(root)
+    found: list[CorpusFile] = []
+    skipped: list[tuple[str, str]] = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith("."):
+                continue
+            path = Path(dirpath) / name
+            source = path.relative_to(root).as_posix()
+            if any(fnmatch.fnmatch(source, p) or fnmatch.fnmatch(name, p) for p in patterns):
+                continue
+            if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+                kinds = ", ".join(SUPPORTED_SUFFIXES)
+                skipped.append((source, f"unsupported file type '{path.suffix or name}' (supported: {kinds})"))
+                continue
+            found.append(CorpusFile(path, source))
+    found.sort(key=lambda f: f.source)
+    return found, skipped
+
+
+# --------------------------------------------------------------------------- text files
+
+
+def decode_text(data: bytes) -> str:
+    """Decode bytes as text, or raise ``LoadError`` for binary or undecodable content."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as e:
+            raise LoadError(f"unreadable encoding: broken UTF-16 ({e.reason})") from None
+    if b"\x00" in data[:8192]:
+        raise LoadError("binary file, not text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes  # only needed for legacy encodings
+
+    best = from_bytes(data[:1_000_000]).best()
+    if best is None:
+        raise LoadError("unreadable encoding: not UTF-8 and no other text encoding fits")
+    try:
+        text = data.decode(best.encoding)
+    except (UnicodeDecodeError, LookupError):
+        raise LoadError(f"unreadable encoding: not UTF-8, and {best.encoding} fails too") from None
+    if _control_ratio(text) > 0.05:
+        raise LoadError("binary file, not text")
+    return text
+
+
+def _control_ratio(text: str) -> float:
+    sample = text[:20000]
+    if not sample:
+        return 0.0
+    bad = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\n\r\t\f")
+    return bad / len(sample)
+
+
+def _normalise_newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _parse_front_matter(text: str) -> tuple[dict, str]:
+    """Split YAML front matter from a Markdown body; malformed YAML is kept as text."""
+    m = _FRONT_MATTER.match(text)
+    if not m:
+        return {}, text
+    import yaml
+
+    try:
+        meta = yaml.safe_load(m.group(1)) or {}
+    except yaml.YAMLError:
+        return {}, text
+    if not isinstance(meta, dict):
+        return {}, text
+    return meta, text[m.end() :]
+
+
+def _first_line_title(text: str) -> str | None:
+    m = _MD_HEADING.search(text[:5000])
+    if m:
+        return m.group(1).strip()
+    for line in text.splitlines()[:20]:
+        line = line.strip()
+        if 3 <= len(line) <= 200:
+            return line
+    return None
+
+
+def _date_from(value: object, name: str) -> str | None:
+    if value is not None and str(value).strip():
+        return str(value).strip()[:10]
+    m = _DATE_IN_NAME.search(name)
+    return "-".join(m.groups()) if m else None
+
+
+def load_text_file(path: Path, source: str, data: bytes) -> Document:
+    """Build a Document from a .txt or .md file's bytes."""
+    text = _normalise_newlines(decode_text(data))
+    kind = "md" if path.suffix.lower() in (".md", ".markdown") else "txt"
+    meta: dict = {}
+    if kind == "md":
+        meta, text = _parse_front_matter(text)
+    if not text.strip():
+        raise LoadError("empty file (no text)" if not meta else "empty file (front matter only, no text)")
+    title = str(meta.get("title") or "").strip() or _first_line_title(text) or path.stem
+    return Document(
+        source=source,
+        text=text,
+        pages=[Page(None, 0, len(text))],
+        title=title,
+        date=_date_from(meta.get("date"), path.name),
+        source_url=(str(meta["source_url"]) if meta.get("source_url") else None),
+        kind=kind,
+    )
+
+
+# --------------------------------------------------------------------------- PDF files
+
+
+def extract_pdf_pages(path: str) -> tuple[list[str], dict]:
+    """Read every page's text with pypdf; raise ``LoadError`` naming the real cause.
+
+    Runs inside the PDF worker process. Returns (page texts, metadata).
+    """
+    import pypdf
+    from pypdf.errors import FileNotDecryptedError, PdfReadError
+
+    logging.getLogger("pypdf").setLevel(logging.CRITICAL)
+    try:
+        reader = pypdf.PdfReader(path, strict=False)
+    except FileNotDecryptedError:
+        raise LoadError("password-protected PDF (cannot be opened without its password)") from None
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, AssertionError) as e:
+        raise LoadError(f"damaged PDF: {_short(e)}") from None
+    except Exception as e:  # pypdf raises many kinds on malformed input
+        raise LoadError(f"damaged PDF: {type(e).__name__}: {_short(e)}") from None
+    if reader.is_encrypted:
+        try:
+            ok = reader.decrypt("")
+        except Exception as e:
+            if "cryptography" in str(e).lower():
+                raise LoadError("encrypted PDF needs the 'cryptography' package (pip install cryptography)") from None
+            raise LoadError(f"password-protected PDF ({_short(e)})") from None
+        if not ok:
+            raise LoadError("password-protected PDF (cannot be opened without its password)")
+    try:
+        pages = reader.pages
+        n = len(pages)
+    except FileNotDecryptedError:
+        raise LoadError("password-protected PDF (cannot be opened without its password)") from None
+    except Exception as e:
+        raise LoadError(f"damaged PDF: cannot read its page tree ({_short(e)})") from None
+    if n == 0:
+        raise LoadError("damaged PDF: it has no pages")
+    texts: list[str] = []
+    errors = 0
+    first_error = ""
+    for i in range(n):
+        try:
+            t = pages[i].extract_text() or ""
+        except FileNotDecryptedError:
+            raise LoadError("password-protected PDF (cannot be opened without its password)") from None
+        except Exception as e:
+            errors += 1
+            first_error = first_error or f"page {i + 1}: {_short(e)}"
+            t = ""
+        texts.append(_clean_pdf_text(t))
+    if not any(t.strip() for t in texts):
+        if errors == n:
+            raise LoadError(f"damaged PDF: no page could be read ({first_error})")
+        raise LoadError(
+            f"no text layer — scanned? ({n} page{'s' if n != 1 else ''} without extractable text; "
+            "install Tesseract OCR to index scanned pages)"
+        )
+    meta: dict = {"pages": n, "page_errors": errors}
+    try:
+        info = reader.metadata
+        if info and info.title and str(info.title).strip():
+            meta["title"] = str(info.title).strip()
+    except Exception:
+        pass
+    return texts, meta
+
+
+def _clean_pdf_text(t: str) -> str:
+    t = _normalise_newlines(t).replace("\x00", "")
+    # Lone surrogates from broken font maps cannot be encoded later; replace them.
+    return t.encode("utf-8", "replace").decode("utf-8")
+
+
+def _short(e: BaseException) -> str:
+    s = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    return s[:160]
+
+
+def _pdf_worker(conn, mem_limit: int) -> None:  # pragma: no cover - runs in the child process
+    if mem_limit:
+        try:
+            resource.setrlimit(resource.RLIMIT_AS, (mem_limit, mem_limit))
+        except (ValueError, OSError):
+            pass
+    while True:
+        try:
+            path = conn.recv()
+        except EOFError:
+            return
+        if path is None:
+            return
+        try:
+            conn.send(("ok", extract_pdf_pages(path)))
+        except LoadError as e:
+            conn.send(("error", str(e)))
+        except MemoryError:
+            conn.send(("error", "damaged PDF: reading it needs too much memory"))
+        except RecursionError:
+            conn.send(("error", "damaged PDF: its structure is nested too deeply"))
+        except Exception as e:
+            conn.send(("error", f"damaged PDF: {type(e).__name__}: {_short(e)}"))
+
+
+class PdfReaderProcess:
+    """A long-lived child process that extracts PDF text, restarted when a file stalls it.
+
+    Why a process: pypdf is pure Python and some malformed files loop for minutes or
+    allocate gigabytes; a thread cannot be stopped, a process can.
+    """
+
+    def __init__(self, timeout_s: float = 60.0, mem_limit_bytes: int = 4 * 1024**3):
+        self.timeout_s = timeout_s
+        self.mem_limit = mem_limit_bytes
+        self._ctx = mp.get_context("spawn")  # never fork a process holding torch threads
+        self._proc = None
+        self._conn = None
+
+    def _start(self) -> None:
+        parent, child = self._ctx.Pipe()
+        self._proc = self._ctx.Process(target=_pdf_worker, args=(child, self.mem_limit), daemon=True)
+        self._proc.start()
+        child.close()
+        self._conn = parent
+
+    def read(self, path: Path) -> tuple[list[str], dict]:
+        if self._proc is None or not self._proc.is_alive():
+            self._start()
+        assert self._conn is not None
+        self._conn.send(str(path))
+        if not self._conn.poll(self.timeout_s):
+            self.close(kill=True)
+            raise LoadError(f"PDF took longer than {self.timeout_s:g}s to read; abandoned (damaged or pathological?)")
+        try:
+            status, payload = self._conn.recv()
+        except (EOFError, OSError):
+            self.close(kill=True)
+            raise LoadError("damaged PDF: the reader crashed on it") from None
+        if status == "error":
+            raise LoadError(payload)
+        return payload
+
+    def close(self, kill: bool = False) -> None:
+        if self._proc is None:
+            return
+        try:
+            if kill:
+                self._proc.kill()
+            else:
+                self._conn.send(None)  # type: ignore[union-attr]
+            self._proc.join(timeout=5)
+            if self._proc.is_alive():
+                self._proc.kill()
+                self._proc.join(timeout=5)
+        except (OSError, BrokenPipeError, ValueError):
+            pass
+        finally:
+            if self._conn is not None:
+                self._conn.close()
+            self._proc = None
+            self._conn = None
+
+    def __enter__(self) -> "PdfReaderProcess":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def pdf_document(path: Path, source: str, page_texts: list[str], meta: dict) -> Document:
+    """Join page texts into one Document whose pages know their offsets."""
+    parts: list[str] = []
+    pages: list[Page] = []
+    pos = 0
+    for i, t in enumerate(page_texts):
+        if i:
+            parts.append(PAGE_SEPARATOR)
+            pos += len(PAGE_SEPARATOR)
+        pages.append(Page(i + 1, pos, pos + len(t)))
+        parts.append(t)
+        pos += len(t)
+    text = "".join(parts)
+    title = meta.get("title") or _first_line_title(text) or path.stem
+    if len(title) > 200:
+        title = title[:200]
+    return Document(source, text, pages, title, date=_date_from(None, path.name), kind="pdf")
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+class DocumentLoader:
+    """Loads any supported file; reuse one instance across a build to keep the PDF worker warm."""
+
+    def __init__(self, settings: Settings | None = None):
+        self.settings = settings or Settings()
+        self._pdf: PdfReaderProcess | None = None
+
+    def load(self, path: Path, source: str) -> Document:
+        """Return the Document, or raise ``LoadError`` with the reason the file is skipped."""
+        try:
+            size = path.stat().st_size
+        except OSError as e:
+            raise LoadError(f"cannot read file: {e.strerror or e}") from None
+        if size == 0:
+            raise LoadError("empty file (0 bytes)")
+        if size > self.settings.max_file_bytes:
+            raise LoadError(
+                f"file too large ({size / 1e6:.0f} MB > limit {self.settings.max_file_bytes / 1e6:.0f} MB; "
+                "set ASSISTANT_MAX_FILE_MB to raise it)"
+            )
+        suffix = path.suffix.lower()
+        if suffix == ".pdf":
+            return self._load_pdf(path, source)
+        try:
+            data = path.read_bytes()
+        except OSError as e:
+            raise LoadError(f"cannot read file: {e.strerror or e}") from None
+        if data.startswith(b"%PDF-"):
+            raise LoadError(f"file is a PDF but named '{path.suffix}'; rename it to .pdf")
+        return load_text_file(path, source, data)
+
+    def _load_pdf(self, path: Path, source: str) -> Document:
+        with open(path, "rb") as f:
+            head = f.read(1024)
+        if b"%PDF-" not in head:
+            if head.startswith((b"MZ", b"\x7fELF", b"PK\x03\x04")):
+                raise LoadError("not a PDF: the file is an executable or archive with a .pdf name")
+            raise LoadError("not a PDF: the file does not start with a PDF header")
+        if self._pdf is None:
+            self._pdf = PdfReaderProcess(timeout_s=self.settings.pdf_timeout_s)
+        texts, meta = self._pdf.read(path)
+        return pdf_document(path, source, texts, meta)
+
+    def close(self) -> None:
+        if self._pdf is not None:
+            self._pdf.close()
+            self._pdf = None
+
+    def __enter__(self) -> "DocumentLoader":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def load_document(path: str | Path, root: str | Path | None = None, settings: Settings | None = None) -> Document:
+    """Load one file (convenience wrapper); ``root`` makes ``source`` relative to it."""
+    path = Path(path)
+    source = path.relative_to(root).as_posix() if root else path.name
+    with DocumentLoader(settings) as loader:
+        return loader.load(path, source)

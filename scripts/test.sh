@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# One command from a fresh clone: set up (test extras, headless Chromium) and run the whole test suite.
+# Extra arguments go to pytest, e.g. scripts/test.sh -m "not slow".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh test
+
+# The browser tests drive Debian's Chromium (Playwright never downloads a browser here).
+if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1; then
+  echo "==> installing chromium for the browser tests"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null \
+    || echo "warning: could not install chromium; browser tests will be skipped"
+fi
+
+exec .venv/bin/python -m pytest "$@"

@@ -1,0 +1,54 @@
+"""Shared fixtures: the real embedding model (loaded once), real files, temporary folders."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+import assistant  # noqa: F401  (sets the offline environment first)
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+SEEDS = SHARED / "corpus" / "seeds"
+EVAL = SHARED / "eval"
+PDFS = EVAL / "pdfs"
+BUNDLED = ROOT / "docs_corpus"
+
+MULTIPAGE_PDF = PDFS / "pypdf_sample-files/004-pdflatex-4-pages__pdflatex-4-pages.pdf"
+EMPTY_PASSWORD_PDF = PDFS / "pypdf_resources/resources__encryption__r2-empty-password.pdf"
+AES_EMPTY_PASSWORD_PDF = PDFS / "pypdf_resources/resources__encryption__r4-aes-v2-no-key-length.pdf"
+PASSWORD_PDF = PDFS / "pypdf_resources/resources__encrypted-file.pdf"
+CORRUPT_PDF = PDFS / "ocrmypdf_resources/tests__resources__invalid.pdf"
+SCANNED_PDF = PDFS / "ocrmypdf_resources/tests__resources__trivial.pdf"
+
+
+def needs_shared(path: Path):
+    return pytest.mark.skipif(not path.exists(), reason=f"{path} not available")
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    from assistant.embedding import Embedder
+
+    return Embedder.shared()
+
+
+@pytest.fixture()
+def corpus(tmp_path: Path) -> Path:
+    """A writable copy of the bundled corpus."""
+    dst = tmp_path / "corpus"
+    shutil.copytree(BUNDLED, dst)
+    return dst
+
+
+@pytest.fixture(scope="session")
+def seed_bot(tmp_path_factory):
+    """An assistant over the bundled corpus, indexed once for the session."""
+    from assistant import Assistant
+
+    base = tmp_path_factory.mktemp("seedbot")
+    corpus = base / "corpus"
+    shutil.copytree(BUNDLED, corpus)
+    return Assistant(corpus_dir=corpus, index_dir=base / "index")

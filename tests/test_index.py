@@ -1,0 +1,171 @@
+"""Index lifecycle with the real model and a real FAISS index: incremental updates,
+persistence, settings changes, corruption and crash safety."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from assistant import Assistant
+from assistant.config import ChunkSettings, Settings
+from assistant.index_store import CURRENT, SNAPSHOTS, load_snapshot
+from conftest import CORRUPT_PDF, MULTIPAGE_PDF, PASSWORD_PDF
+
+
+class CountingEmbedder:
+    """Wraps the real embedder and records every text it is asked to embed."""
+
+    def __init__(self, real):
+        self.real = real
+        self.texts: list[str] = []
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)
+
+    def encode(self, texts, **kw):
+        self.texts.extend(texts)
+        return self.real.encode(texts, **kw)
+
+
+@pytest.fixture()
+def bot(corpus, tmp_path, embedder):
+    b = Assistant(corpus_dir=corpus, index_dir=tmp_path / "index", auto_update=False)
+    b.embedder = CountingEmbedder(embedder)
+    return b
+
+
+def test_first_build_then_nothing_to_do(bot):
+    r1 = bot.update_index()
+    assert len(r1.added) == 3 and not r1.updated and not r1.removed and not r1.skipped
+    assert r1.chunks_embedded == r1.total_chunks > 3
+    bot.embedder.texts.clear()
+    r2 = bot.update_index()
+    assert not r2.added and not r2.updated and not r2.removed and len(r2.unchanged) == 3
+    assert r2.chunks_embedded == 0 and bot.embedder.texts == []
+
+
+def test_incremental_add_modify_delete(bot, corpus):
+    bot.update_index()
+    before = {s: list(r.chunk_ids) for s, r in bot.snapshot.documents.items()}
+    names = sorted(before)
+    (corpus / "new-note.txt").write_text("The Korea-U.S. quantum working group met in Daejeon in March 2025.\n")
+    changed = corpus / names[0]
+    changed.write_text(changed.read_text() + "\nAn added closing sentence about lunar exploration.\n")
+    (corpus / names[1]).unlink()
+    bot.embedder.texts.clear()
+
+    r = bot.update_index()
+    assert r.added == ["new-note.txt"]
+    assert r.updated == [names[0]]
+    assert r.removed == [names[1]]
+    assert r.unchanged == [names[2]]
+    # Only the new and the changed document were embedded.
+    n_new = len(bot.snapshot.documents["new-note.txt"].chunk_ids) + len(bot.snapshot.documents[names[0]].chunk_ids)
+    assert r.chunks_embedded == n_new == len(bot.embedder.texts)
+    # The unchanged document kept its chunk ids (no re-embedding).
+    assert bot.snapshot.documents[names[2]].chunk_ids == before[names[2]]
+    assert names[1] not in bot.snapshot.documents
+    assert all(c.source != names[1] for c in bot.snapshot.chunks.values())
+    hit = bot.search("quantum working group Daejeon", k=1)[0]
+    assert hit.source == "new-note.txt"
+
+
+def test_touch_without_change_is_not_reembedded(bot, corpus):
+    bot.update_index()
+    f = sorted(corpus.glob("*.md"))[0]
+    f.write_bytes(f.read_bytes())  # new mtime, same content
+    bot.embedder.texts.clear()
+    r = bot.update_index()
+    assert r.chunks_embedded == 0 and len(r.unchanged) == 3
+
+
+def test_bad_files_are_skipped_and_the_rest_indexed(bot, corpus):
+    shutil.copy(CORRUPT_PDF, corpus / "broken.pdf")
+    shutil.copy(PASSWORD_PDF, corpus / "locked.pdf")
+    shutil.copy(MULTIPAGE_PDF, corpus / "paper.pdf")
+    (corpus / "empty.txt").write_bytes(b"")
+    (corpus / "image.png").write_bytes(b"\x89PNG\r\n")
+    r = bot.update_index()
+    reasons = dict(r.skipped)
+    assert set(reasons) == {"broken.pdf", "locked.pdf", "empty.txt", "image.png"}
+    assert "damaged" in reasons["broken.pdf"] and "password" in reasons["locked.pdf"]
+    assert "empty" in reasons["empty.txt"] and "unsupported" in reasons["image.png"]
+    assert len(r.added) == 4
+    pages = {c.page for c in bot.snapshot.chunks.values() if c.source == "paper.pdf"}
+    assert pages == {1, 2, 3, 4}
+    # Skipped files are reported on every call, not only the first.
+    assert dict(bot.update_index().skipped).keys() == reasons.keys()
+
+
+def test_persistence_round_trip(bot, tmp_path, corpus):
+    bot.update_index()
+    again = Assistant(corpus_dir=corpus, index_dir=tmp_path / "index", auto_update=False)
+    assert again.snapshot.documents.keys() == bot.snapshot.documents.keys()
+    assert again.snapshot.chunks == bot.snapshot.chunks
+    q = "bioeconomy research funding"
+    assert [p.chunk_id for p in again.search(q)] == [p.chunk_id for p in bot.search(q)]
+
+
+def test_settings_change_triggers_full_rebuild(bot, corpus, tmp_path):
+    bot.update_index()
+    other = Assistant(corpus, tmp_path / "index", auto_update=False, settings=Settings(chunking=ChunkSettings(max_tokens=120, overlap_tokens=20)))
+    assert other.load_error and "settings changed" in other.load_error
+    r = other.update_index()
+    assert r.rebuilt and "settings" in r.rebuild_reason and len(r.added) == 3
+
+
+def test_corrupt_index_is_detected_and_rebuilt(bot, corpus, tmp_path):
+    bot.update_index()
+    index = tmp_path / "index"
+    live = index / SNAPSHOTS / (index / CURRENT).read_text().strip()
+    (live / "vectors.faiss").write_bytes(b"garbage")
+    fresh = Assistant(corpus, index, auto_update=False)
+    assert fresh.load_error and "unreadable" in fresh.load_error
+    assert fresh.snapshot.chunks == {}  # never silently used
+    r = Assistant(corpus, index).last_report
+    assert r.rebuilt and "unusable" in r.rebuild_reason
+
+
+def test_manifest_mismatch_is_detected(bot, corpus, tmp_path):
+    bot.update_index()
+    index = tmp_path / "index"
+    live = index / SNAPSHOTS / (index / CURRENT).read_text().strip()
+    m = json.loads((live / "manifest.json").read_text())
+    m["chunks"] = m["chunks"][1:]
+    (live / "manifest.json").write_text(json.dumps(m))
+    fresh = Assistant(corpus, index, auto_update=False)
+    assert fresh.load_error and "disagree" in fresh.load_error
+
+
+def test_crash_mid_save_keeps_previous_index(bot, corpus, tmp_path, monkeypatch):
+    bot.update_index()
+    old_chunks = dict(bot.snapshot.chunks)
+    (corpus / "extra.txt").write_text("A document about semiconductor export controls and chip subsidies.\n")
+    import assistant.index_store as store
+
+    def boom(*a, **k):
+        raise OSError("disk full (simulated crash mid-save)")
+
+    monkeypatch.setattr(store.FaissStore, "save", boom)
+    with pytest.raises(OSError):
+        bot.update_index()
+    monkeypatch.undo()
+    # The half-written snapshot was never made live: the old index loads intact.
+    snap = load_snapshot(tmp_path / "index", bot.settings.identity())
+    assert snap.chunks == old_chunks
+    # The next update finishes the work and clears the leftovers.
+    r = bot.update_index()
+    assert r.added == ["extra.txt"]
+    assert not list((tmp_path / "index" / SNAPSHOTS).glob(".tmp-*"))
+
+
+def test_where_filters(seed_bot):
+    hits = seed_bot.search("cooperation", k=10, where={"date_from": "2024-01-01"})
+    assert hits and all(h.date >= "2024-01-01" for h in hits)
+    hits = seed_bot.search("cooperation", k=10, where={"source": "2023-11-17*"})
+    assert hits and {h.source for h in hits} == {"2023-11-17_trade-minister-stanford-meeting-and-joint-rnd-mous.md"}
+    assert seed_bot.search("cooperation", where={"file_type": "pdf"}) == []
+    with pytest.raises(ValueError):
+        seed_bot.search("x", where={"colour": "red"})
