@@ -26,7 +26,7 @@ import numpy as np
 
 from .lexical import LexicalIndex
 from .types import Chunk
-from .vector_store import FaissStore
+from .vector_store import FaissStore, VectorStore, choose_store, load_store
 
 FORMAT_VERSION = 1
 CURRENT = "CURRENT"
@@ -68,7 +68,7 @@ class IndexSnapshot:
     dimension: int
     documents: dict[str, DocumentRecord]
     chunks: dict[int, Chunk]
-    vectors: FaissStore
+    vectors: VectorStore  # FaissStore (exact) or IVFStore (approximate), see vector_store.choose_store
     lexical: LexicalIndex
     next_id: int = 0
     name: str = ""
@@ -120,7 +120,9 @@ def save_snapshot(index_dir: Path, snap: IndexSnapshot) -> str:
     index_dir = Path(index_dir)
     root = index_dir / SNAPSHOTS
     root.mkdir(parents=True, exist_ok=True)
-    name = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+    # Names sort in creation order (``prune`` keeps the newest), even within one second.
+    now = time.time_ns()
+    name = time.strftime("%Y%m%dT%H%M%S", time.localtime(now / 1e9)) + f".{now % 10**9:09d}-" + uuid.uuid4().hex[:8]
     tmp = root / f".tmp-{name}"
     tmp.mkdir()
     manifest = {
@@ -134,6 +136,7 @@ def save_snapshot(index_dir: Path, snap: IndexSnapshot) -> str:
     }
     with open(tmp / MANIFEST, "w", encoding="utf-8") as f:
         json.dump(manifest, f, ensure_ascii=False, separators=(",", ":"))
+    snap.vectors = choose_store(snap.vectors)  # exact or ANN, by size (same vectors, same ids)
     snap.vectors.save(tmp / VECTORS)
     snap.lexical.save(tmp / LEXICAL)
     _fsync_tree(tmp)
@@ -199,6 +202,12 @@ def load_snapshot(index_dir: Path, identity: dict[str, Any] | None = None) -> In
             if current_name(index_dir) != name:
                 continue
             raise IndexError_(f"snapshot {name} is incomplete") from None
+        except IndexError_:
+            # A concurrent update may have swapped the pointer and pruned this snapshot while
+            # we read it (FAISS then reports an unreadable file, not a missing one): retry.
+            if current_name(index_dir) != name:
+                continue
+            raise
     raise IndexError_("the index kept changing while being loaded")
 
 
@@ -222,7 +231,7 @@ def _load_folder(folder: Path, identity: dict[str, Any] | None, name: str) -> In
     except (KeyError, TypeError, ValueError) as e:
         raise IndexError_(f"manifest is malformed ({e})") from None
     try:
-        vectors = FaissStore.load(folder / VECTORS)
+        vectors = load_store(folder / VECTORS)
     except FileNotFoundError:
         raise
     except Exception as e:  # faiss raises RuntimeError on truncated files

@@ -179,14 +179,19 @@ class Indexer:
                 bar.set_postfix_str(f.source[-40:], refresh=False)
                 try:
                     doc = loader.load(f.path, f.source)
-                except LoadError as e:
-                    reason = str(e)
+                    doc_chunks = chunker.run(doc, next_id)
+                except Exception as e:  # one hostile file must never abort the whole build
+                    if isinstance(e, LoadError):
+                        reason = str(e)
+                    else:
+                        log.exception("unexpected error reading %s", f.source)
+                        first = str(e).strip().splitlines()[0][:160] if str(e).strip() else ""
+                        reason = f"could not be read (unexpected {type(e).__name__}{': ' + first if first else ''})"
                     if f.source in old_docs:
                         reason += " (its previous version was removed from the index)"
                     report.skipped.append((f.source, reason))
                     bar.update(1)
                     continue
-                doc_chunks = chunker.run(doc, next_id)
                 next_id += len(doc_chunks)
                 record = _record(doc, sha, st, doc_chunks)
                 pending.append(_Pending(record, doc_chunks))

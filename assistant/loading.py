@@ -133,7 +133,8 @@ def _parse_front_matter(text: str) -> tuple[dict, str]:
 
     try:
         meta = yaml.safe_load(m.group(1)) or {}
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError):
+        # e.g. "date: 2024-13-45" (PyYAML raises ValueError), "[[[[..." nested too deeply
         return {}, text
     if not isinstance(meta, dict):
         return {}, text
@@ -151,9 +152,15 @@ def _first_line_title(text: str) -> str | None:
     return None
 
 
+_ISO_DATE = re.compile(r"(?:19|20|21)\d\d-[01]\d-[0-3]\d")
+
+
 def _date_from(value: object, name: str) -> str | None:
-    if value is not None and str(value).strip():
-        return str(value).strip()[:10]
+    """An ISO date from front matter, else from the file name; anything else is not a date."""
+    if value is not None:
+        v = str(value).strip()[:10]
+        if _ISO_DATE.fullmatch(v):
+            return v
     m = _DATE_IN_NAME.search(name)
     return "-".join(m.groups()) if m else None
 
@@ -168,6 +175,7 @@ def load_text_file(path: Path, source: str, data: bytes) -> Document:
     if not text.strip():
         raise LoadError("empty file (no text)" if not meta else "empty file (front matter only, no text)")
     title = str(meta.get("title") or "").strip() or _first_line_title(text) or path.stem
+    title = " ".join(title.split())[:200]
     return Document(
         source=source,
         text=text,
@@ -264,6 +272,9 @@ def _pdf_worker(conn, mem_limit: int) -> None:  # pragma: no cover - runs in the
             resource.setrlimit(resource.RLIMIT_AS, (mem_limit, mem_limit))
         except (ValueError, OSError):
             pass
+    import pypdf  # noqa: F401  (imported before "ready": start-up time is not charged to a file's time limit)
+
+    conn.send(("ready", None))
     while True:
         try:
             path = conn.recv()
@@ -283,6 +294,9 @@ def _pdf_worker(conn, mem_limit: int) -> None:  # pragma: no cover - runs in the
             conn.send(("error", f"damaged PDF: {type(e).__name__}: {_short(e)}"))
 
 
+STARTUP_TIMEOUT_S = 120.0
+
+
 class PdfReaderProcess:
     """A long-lived child process that extracts PDF text, restarted when a file stalls it.
 
@@ -299,10 +313,22 @@ class PdfReaderProcess:
 
     def _start(self) -> None:
         parent, child = self._ctx.Pipe()
-        self._proc = self._ctx.Process(target=_pdf_worker, args=(child, self.mem_limit), daemon=True)
-        self._proc.start()
-        child.close()
-        self._conn = parent
+        proc = self._ctx.Process(target=_pdf_worker, args=(child, self.mem_limit), daemon=True)
+        try:
+            proc.start()
+        finally:
+            child.close()
+        self._proc, self._conn = proc, parent
+        # Wait for the worker to import pypdf; a slow start (busy machine) must not count
+        # against the first file's time limit.
+        ok = False
+        try:
+            ok = parent.poll(max(STARTUP_TIMEOUT_S, self.timeout_s)) and parent.recv()[0] == "ready"
+        except (EOFError, OSError):
+            ok = False
+        if not ok:
+            self.close(kill=True)
+            raise LoadError("PDF reader process failed to start")
 
     def read(self, path: Path) -> tuple[list[str], dict]:
         if self._proc is None or not self._proc.is_alive():
@@ -325,10 +351,10 @@ class PdfReaderProcess:
         if self._proc is None:
             return
         try:
-            if kill:
+            if kill or self._conn is None:
                 self._proc.kill()
             else:
-                self._conn.send(None)  # type: ignore[union-attr]
+                self._conn.send(None)
             self._proc.join(timeout=5)
             if self._proc.is_alive():
                 self._proc.kill()
@@ -404,12 +430,20 @@ class DocumentLoader:
     def _load_pdf(self, path: Path, source: str) -> Document:
         with open(path, "rb") as f:
             head = f.read(1024)
+        if self._pdf is None:
+            self._pdf = PdfReaderProcess(timeout_s=self.settings.pdf_timeout_s)
         if b"%PDF-" not in head:
             if head.startswith((b"MZ", b"\x7fELF", b"PK\x03\x04")):
                 raise LoadError("not a PDF: the file is an executable or archive with a .pdf name")
-            raise LoadError("not a PDF: the file does not start with a PDF header")
-        if self._pdf is None:
-            self._pdf = PdfReaderProcess(timeout_s=self.settings.pdf_timeout_s)
+            # A corrupted first line ("UPDF-1.3", junk bytes) does not stop pypdf, which reads
+            # from the cross-reference table at the end: try it, and only then give up.
+            try:
+                texts, meta = self._pdf.read(path)
+            except LoadError as e:
+                if "password" in str(e) or "longer than" in str(e):
+                    raise
+                raise LoadError("damaged PDF: no %PDF- header (not a PDF, or its start is corrupted)") from None
+            return pdf_document(path, source, texts, meta)
         texts, meta = self._pdf.read(path)
         return pdf_document(path, source, texts, meta)
 
