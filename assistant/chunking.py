@@ -17,7 +17,9 @@ from .types import Chunk, Document
 # A sentence ends at . ! ? (plus closing quotes/brackets) followed by whitespace, or at a
 # line break. A regular expression keeps this fast (the splitter runs on every page of
 # every PDF); the abbreviation guard below handles "U.S.", "Nov. 15", "Dr. Kim", "e.g.".
-_BOUNDARY = re.compile(r"""[.!?]+["'”’)\]]*(?=\s)|\n""")
+# A match only starts at the beginning of a run of punctuation: otherwise a long run with no
+# space after it ("....." x 100k) is re-scanned from every position, which is quadratic.
+_BOUNDARY = re.compile(r"""(?<![.!?])[.!?]+["'”’)\]]*(?=\s)|\n""")
 _ABBREVIATIONS = {
     "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "vs", "etc", "inc", "ltd", "co", "corp",
     "no", "nos", "vol", "fig", "figs", "gen", "gov", "sen", "rep", "rev", "dept", "univ", "approx",
