@@ -1,16 +1,44 @@
-"""Dense vector storage behind a small interface, with FAISS as the backend.
+"""Dense vector storage behind a small interface, with FAISS backends.
 
-Retrieval only talks to ``VectorStore``; a different engine (an ANN index, a distributed
-vector database) is a second class with the same five operations, checked by the contract
-tests in ``tests/test_vector_store_contract.py``.
+Retrieval only talks to ``VectorStore``. Two backends implement it, both checked by the
+contract tests in ``tests/test_vector_store_contract.py``:
+
+* ``FaissStore``: exact search (``IndexIDMap2(IndexFlatIP)``), the default;
+* ``IVFStore``: approximate search (``IndexIVFFlat``, or float16 / PQ lists to save memory)
+  for large collections; recall@10 vs exact is measured in ``benchmarks/speed.py``.
+
+``choose_store`` (called before a snapshot is saved) picks the backend from the size of
+the collection and ``StoreConfig``; ``load_store`` opens whichever one a snapshot holds.
 """
 
 from __future__ import annotations
 
+import math
+import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Protocol, runtime_checkable
 
 import numpy as np
+
+
+_CONFIGURED = False
+
+
+def _faiss():
+    """``faiss``, with OpenMP limited to one thread for queries (``ASSISTANT_FAISS_THREADS``).
+
+    Queries arrive one at a time; on a busy 2-core machine FAISS's OpenMP threads spin
+    against other processes and a 10k-vector exact search took 48 ms with 2 threads vs
+    0.3 ms with one (measured in benchmarks/speed.py's run). Training uses all cores.
+    """
+    global _CONFIGURED
+    import faiss
+
+    if not _CONFIGURED:
+        faiss.omp_set_num_threads(max(1, _env_int("ASSISTANT_FAISS_THREADS", 1)))
+        _CONFIGURED = True
+    return faiss
 
 
 @runtime_checkable
@@ -47,7 +75,7 @@ class FaissStore:
     """
 
     def __init__(self, dimension: int, index=None):
-        import faiss
+        faiss = _faiss()
 
         self.dimension = int(dimension)
         self._index = index if index is not None else faiss.IndexIDMap2(faiss.IndexFlatIP(self.dimension))
@@ -61,7 +89,7 @@ class FaissStore:
             self._index.add_with_ids(vectors, ids)
 
     def remove(self, ids: Iterable[int]) -> int:
-        import faiss
+        faiss = _faiss()
 
         arr = np.fromiter(ids, dtype="int64")
         if not len(arr):
@@ -69,7 +97,7 @@ class FaissStore:
         return int(self._index.remove_ids(faiss.IDSelectorBatch(arr)))
 
     def search(self, queries: np.ndarray, k: int, allowed: Iterable[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
-        import faiss
+        faiss = _faiss()
 
         queries = np.ascontiguousarray(np.atleast_2d(queries), dtype="float32")
         k = max(1, min(int(k), len(self))) if len(self) else 1
@@ -93,7 +121,7 @@ class FaissStore:
         return self._index.reconstruct_batch(arr)
 
     def ids(self) -> np.ndarray:
-        import faiss
+        faiss = _faiss()
 
         return faiss.vector_to_array(self._index.id_map).astype("int64")
 
@@ -101,13 +129,314 @@ class FaissStore:
         return int(self._index.ntotal)
 
     def save(self, path: Path) -> None:
-        import faiss
+        faiss = _faiss()
 
         faiss.write_index(self._index, str(path))
 
     @classmethod
     def load(cls, path: Path) -> "FaissStore":
-        import faiss
+        faiss = _faiss()
 
         index = faiss.read_index(str(path))
         return cls(index.d, index)
+
+
+# ---------------------------------------------------------------------- approximate search
+
+
+def _env_int(name: str, default: int) -> int:
+    try:
+        return int(os.environ.get(name, default))
+    except ValueError:
+        return default
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    """Which backend holds the vectors; environment variables override the defaults.
+
+    ``ann_min_vectors``: from this many vectors on, an IVF index replaces exact search
+    (``ASSISTANT_ANN_MIN_VECTORS``; 0 disables ANN). Below half of it the store goes back to
+    exact search. ``storage``: ``float32`` (exact vectors), ``float16`` (half the memory and
+    disk) or ``pq`` (product quantisation, ~1/16 of float32) for the IVF lists
+    (``ASSISTANT_VECTOR_STORAGE``). ``nprobe``: IVF lists visited per query
+    (``ASSISTANT_ANN_NPROBE``; 0 = chosen from the number of lists).
+    """
+
+    ann_min_vectors: int = 50_000
+    storage: str = "float32"
+    nprobe: int = 0
+
+    @classmethod
+    def from_env(cls) -> "StoreConfig":
+        return cls(
+            ann_min_vectors=_env_int("ASSISTANT_ANN_MIN_VECTORS", cls.ann_min_vectors),
+            storage=os.environ.get("ASSISTANT_VECTOR_STORAGE", cls.storage).lower(),
+            nprobe=_env_int("ASSISTANT_ANN_NPROBE", cls.nprobe),
+        )
+
+
+def ivf_lists_for(n: int) -> int:
+    """Number of IVF lists for ``n`` vectors: ~sqrt(n), a power of two, at most n/39.
+
+    (4·sqrt(n) scans fewer vectors per query but k-means and list assignment cost 4x more
+    on a 2-core machine; sqrt(n) met the latency targets, see benchmarks/speed.py.)
+    """
+    if n <= 0:
+        return 1
+    target = math.sqrt(n)
+    nlist = 1 << max(0, int(round(math.log2(max(1.0, target)))))
+    while nlist > 1 and nlist * 39 > n:
+        nlist //= 2
+    return max(1, nlist)
+
+
+def default_nprobe(nlist: int) -> int:
+    """Lists visited per query; measured to keep recall@10 >= 0.98 (see benchmarks/speed.py)."""
+    return max(1, min(nlist, max(16, nlist // 8)))
+
+
+class IVFStore:
+    """Approximate inner-product search: FAISS ``IndexIVF`` (flat, float16 or PQ lists).
+
+    Ids are the chunk ids themselves (IVF stores them, so no id map); a hash-table direct
+    map makes ``vectors(ids)`` and ``remove`` work by id. A query visits ``nprobe`` of the
+    ``nlist`` lists; ``allowed`` filters run inside FAISS, and a filter that leaves few
+    vectors (or starves the probed lists) is answered by exact search over those vectors.
+    """
+
+    EXACT_FILTER_MAX = 20_000  # allowed sets up to this size are scored exactly
+
+    def __init__(self, dimension: int, index=None, nprobe: int = 0):
+        self.dimension = int(dimension)
+        self._index = index
+        self._version = 0  # bumped by add/remove; invalidates the cached id list
+        self._ids_cache: tuple[int, np.ndarray] | None = None
+        if index is not None:
+            self._finish(nprobe)
+
+    # ------------------------------------------------------------------ construction
+
+    @classmethod
+    def build(cls, ids: np.ndarray, vectors: np.ndarray, storage: str = "float32", nlist: int | None = None,
+              nprobe: int = 0, train_size: int | None = None, seed: int = 1234) -> "IVFStore":
+        """Train the coarse quantiser (and PQ codebooks) on a sample of ``vectors`` and add them."""
+        faiss = _faiss()
+
+        vectors = np.ascontiguousarray(vectors, dtype="float32")
+        ids = np.ascontiguousarray(ids, dtype="int64")
+        n, d = vectors.shape
+        nlist = int(nlist or ivf_lists_for(n))
+        quantizer = faiss.IndexFlatIP(d)
+        if storage in ("float32", "flat"):
+            index = faiss.IndexIVFFlat(quantizer, d, nlist, faiss.METRIC_INNER_PRODUCT)
+        elif storage in ("float16", "fp16"):
+            index = faiss.IndexIVFScalarQuantizer(quantizer, d, nlist, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT)
+        elif storage == "pq":
+            m = d // 8 if d % 8 == 0 else next(k for k in (32, 24, 16, 8, 4, 2, 1) if d % k == 0)  # 8 dims per byte
+            index = faiss.IndexIVFPQ(quantizer, d, nlist, m, 8, faiss.METRIC_INNER_PRODUCT)
+        else:
+            raise ValueError(f"unknown vector storage {storage!r}: use float32, float16 or pq")
+        index.own_fields = True
+        quantizer.this.disown()
+        train_size = train_size or min(n, max(nlist * 64, 20_000 if storage == "pq" else 0))
+        rng = np.random.default_rng(seed)
+        sample = vectors if train_size >= n else vectors[np.sort(rng.choice(n, train_size, replace=False))]
+        if storage == "pq" and len(sample) < 256:
+            raise ValueError("PQ storage needs at least 256 vectors to train")
+        index.cp.seed = seed
+        threads = faiss.omp_get_max_threads()
+        faiss.omp_set_num_threads(os.cpu_count() or 1)
+        try:
+            index.train(sample)
+            store = cls(d, index, nprobe)
+            store.add(ids, vectors)
+        finally:
+            faiss.omp_set_num_threads(threads)
+        return store
+
+    def _finish(self, nprobe: int = 0) -> None:
+        faiss = _faiss()
+
+        ivf = self._index if isinstance(self._index, faiss.IndexIVF) else faiss.extract_index_ivf(self._index)
+        if ivf.direct_map.type != faiss.DirectMap.Hashtable:
+            ivf.set_direct_map_type(faiss.DirectMap.Hashtable)
+        if nprobe:
+            ivf.nprobe = int(nprobe)
+        elif ivf.nprobe <= 1 and ivf.nlist > 1:
+            ivf.nprobe = default_nprobe(ivf.nlist)
+        self._ivf = ivf
+
+    @property
+    def nlist(self) -> int:
+        return int(self._ivf.nlist)
+
+    @property
+    def nprobe(self) -> int:
+        return int(self._ivf.nprobe)
+
+    @nprobe.setter
+    def nprobe(self, value: int) -> None:
+        self._ivf.nprobe = max(1, min(int(value), self.nlist))
+
+    @property
+    def storage(self) -> str:
+        faiss = _faiss()
+
+        if isinstance(self._ivf, faiss.IndexIVFPQ):
+            return "pq"
+        if isinstance(self._ivf, faiss.IndexIVFScalarQuantizer):
+            return "float16"
+        return "float32"
+
+    # ------------------------------------------------------------------ VectorStore
+
+    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        vectors = np.ascontiguousarray(vectors, dtype="float32")
+        ids = np.ascontiguousarray(ids, dtype="int64")
+        if vectors.ndim != 2 or vectors.shape[1] != self.dimension or len(ids) != len(vectors):
+            raise ValueError(f"expected ({len(ids)}, {self.dimension}) vectors, got {vectors.shape}")
+        if len(ids):
+            self._version += 1
+            self._index.add_with_ids(vectors, ids)
+
+    def remove(self, ids: Iterable[int]) -> int:
+        faiss = _faiss()
+
+        arr = np.fromiter(ids, dtype="int64")
+        if not len(arr):
+            return 0
+        self._version += 1
+        # the hash-table direct map removes by an explicit id array, ignoring absent ids
+        return int(self._index.remove_ids(faiss.IDSelectorArray(len(arr), faiss.swig_ptr(arr))))
+
+    def search(self, queries: np.ndarray, k: int, allowed: Iterable[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        faiss = _faiss()
+
+        queries = np.ascontiguousarray(np.atleast_2d(queries), dtype="float32")
+        n = len(queries)
+        k = max(1, min(int(k), len(self))) if len(self) else 1
+        empty = (np.full((n, k), -np.inf, dtype="float32"), np.full((n, k), -1, dtype="int64"))
+        if len(self) == 0:
+            return empty
+        if allowed is None:
+            return self._index.search(queries, k)
+        sel = np.unique(np.fromiter(allowed, dtype="int64"))
+        if not len(sel):
+            return empty
+        if len(sel) <= self.EXACT_FILTER_MAX:
+            return self._exact(queries, k, sel)
+        params = faiss.SearchParametersIVF(sel=faiss.IDSelectorBatch(sel), nprobe=self.nprobe)
+        scores, out = self._index.search(queries, k, params=params)
+        if (out < 0).any():  # the probed lists held too few allowed vectors
+            return self._exact(queries, k, sel)
+        return scores, out
+
+    def _exact(self, queries: np.ndarray, k: int, sel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        present = sel[self._present(sel)]
+        n = len(queries)
+        scores = np.full((n, k), -np.inf, dtype="float32")
+        ids = np.full((n, k), -1, dtype="int64")
+        if not len(present):
+            return scores, ids
+        sims = queries @ self.vectors(present).T
+        kk = min(k, len(present))
+        top = np.argpartition(-sims, kk - 1, axis=1)[:, :kk]
+        for r in range(n):
+            order = top[r][np.argsort(-sims[r, top[r]], kind="stable")]
+            scores[r, :kk] = sims[r, order]
+            ids[r, :kk] = present[order]
+        return scores, ids
+
+    def _present(self, ids: np.ndarray) -> np.ndarray:
+        return np.isin(ids, self.ids(), assume_unique=True)
+
+    def vectors(self, ids: Iterable[int]) -> np.ndarray:
+        arr = np.fromiter(ids, dtype="int64")
+        if not len(arr):
+            return np.zeros((0, self.dimension), dtype="float32")
+        return self._index.reconstruct_batch(arr)
+
+    def ids(self) -> np.ndarray:
+        if self._ids_cache is None or self._ids_cache[0] != self._version:
+            self._ids_cache = (self._version, self._list_ids())
+        return self._ids_cache[1]
+
+    def _list_ids(self) -> np.ndarray:
+        faiss = _faiss()
+
+        invlists = self._ivf.invlists
+        parts = []
+        for lst in range(self.nlist):
+            size = invlists.list_size(lst)
+            if size:
+                parts.append(faiss.rev_swig_ptr(invlists.get_ids(lst), size).copy())
+        return np.sort(np.concatenate(parts)).astype("int64") if parts else np.zeros(0, dtype="int64")
+
+    def __len__(self) -> int:
+        return int(self._index.ntotal) if self._index is not None else 0
+
+    def save(self, path: Path) -> None:
+        faiss = _faiss()
+
+        faiss.write_index(self._index, str(path))
+
+    @classmethod
+    def load(cls, path: Path) -> "IVFStore":
+        faiss = _faiss()
+
+        index = faiss.read_index(str(path))
+        return cls(index.d, index)
+
+
+# ---------------------------------------------------------------------- factory
+
+BACKENDS = {"flat": FaissStore, "ivf": IVFStore}
+
+
+def load_store(path: Path) -> "VectorStore":
+    """Open a saved store, whichever backend wrote it (older snapshots are all ``flat``)."""
+    faiss = _faiss()
+
+    index = faiss.read_index(str(path))
+    if isinstance(index, faiss.IndexIDMap2) or not isinstance(index, faiss.IndexIVF):
+        return FaissStore(index.d, index)
+    return IVFStore(index.d, index)
+
+
+def backend_name(store) -> str:
+    return "ivf" if isinstance(store, IVFStore) else "flat"
+
+
+def new_store(dimension: int, expected: int = 0, config: StoreConfig | None = None) -> "VectorStore":
+    """An empty store for ``dimension``-d vectors (exact; ``choose_store`` upgrades it when it grows)."""
+    return FaissStore(dimension)
+
+
+def choose_store(store, config: StoreConfig | None = None):
+    """The backend ``store`` should have at its size: returns it, or the same vectors moved.
+
+    Exact search until ``config.ann_min_vectors``; IVF from there, rebuilt (retrained) when
+    the collection has grown or shrunk 4x since training, or when the storage setting
+    changed; back to exact below half the threshold. Called before each snapshot is saved.
+    """
+    config = config or StoreConfig.from_env()
+    n = len(store)
+    want_ann = config.ann_min_vectors > 0 and n >= config.ann_min_vectors
+    if isinstance(store, IVFStore):
+        if config.ann_min_vectors <= 0 or n < config.ann_min_vectors // 2:
+            ids = store.ids()
+            flat = FaissStore(store.dimension)
+            flat.add(ids, store.vectors(ids))
+            return flat
+        ideal = ivf_lists_for(n)
+        if store.storage == config.storage and store.nlist / 4 <= ideal <= store.nlist * 4:
+            if config.nprobe and store.nprobe != config.nprobe:
+                store.nprobe = config.nprobe
+            return store
+        ids = store.ids()
+        return IVFStore.build(ids, store.vectors(ids), config.storage, nprobe=config.nprobe)
+    if want_ann:
+        ids = store.ids()
+        return IVFStore.build(ids, store.vectors(ids), config.storage, nprobe=config.nprobe)
+    return store

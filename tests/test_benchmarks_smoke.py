@@ -1,0 +1,29 @@
+"""Smoke version of the speed benchmark (benchmarks/speed.py --smoke): it runs, and its numbers are sane.
+
+The full benchmark is not part of the test run; this checks the harness end to end on the
+bundled corpus and small synthetic indexes in well under two minutes.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from benchmarks import speed
+
+
+@pytest.mark.timeout(300)
+def test_speed_smoke(tmp_path):
+    out_path = tmp_path / "speed-smoke.json"
+    assert speed.main(["--smoke", "--no-cold", "--out", str(out_path)]) == 0
+    out = json.loads(out_path.read_text())
+    idx = out["indexing"]["bundled"]
+    assert idx["chunks"] > 0 and idx["tokens"] > idx["chunks"]
+    assert idx["build_s"] > 0 and idx["encode_only_s"] > 0
+    assert 0 < idx["encoder_gflops"] < 10 * out["peak_before"]["peak_gflops"] + 1000
+    assert [r["n"] for r in out["vector_search"]] == [1_000, 10_000]
+    ivf = out["vector_search"][1]["ivf_float32"]
+    assert ivf["by_nprobe"] and max(v["recall_at_10"] for v in ivf["by_nprobe"].values()) >= 0.9
+    assert out["end_to_end"][0]["search"]["p50_ms"] > 0
+    assert out["summary"]
