@@ -157,7 +157,7 @@ def corpus_subset(src: Path, limit: int | None, tmp: Path) -> Path:
     dst = tmp / f"{src.name}-first{limit}"
     dst.mkdir(parents=True, exist_ok=True)
     for p in files[:limit]:
-        (dst / p.name).symlink_to(p)
+        shutil.copy2(p, dst / p.name)  # copies: the corpus scanner does not follow symlinks
     return dst
 
 
@@ -202,7 +202,7 @@ def bench_indexing(name: str, corpus: Path, tmp: Path, embedder, repeat: int = 1
         "tokens": int(sum(counts)),
         "build_s": round(build, 3),
         "encode_only_s": round(enc, 3),
-        "build_over_encode": round(build / enc, 3) if enc else None,
+        "build_over_encode": round(build / enc, 3) if enc and texts else None,
         "builds_s": [round(x, 2) for x in builds],
         "encodes_s": [round(x, 2) for x in encodes],
         "docs_per_s": round(len(snap.documents) / build, 2),
