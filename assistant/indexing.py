@@ -17,7 +17,7 @@ from typing import Callable
 
 import numpy as np
 
-from .chunking import Chunker
+from .chunking import Chunker, split_sentences
 from .config import Settings
 from .embedding import Embedder
 from .index_store import (
@@ -25,9 +25,11 @@ from .index_store import (
     IndexError_,
     IndexSnapshot,
     load_snapshot,
+    prune,
     save_snapshot,
 )
 from .lexical import LexicalIndex
+from .sentence_store import SentenceVectors
 from .loading import CorpusFile, DocumentLoader, LoadError, scan_corpus
 from .types import Chunk, Document, IndexReport
 
@@ -152,6 +154,8 @@ class Indexer:
             if any(old_docs[s].mtime != r.mtime for s, r in keep.items()):
                 old.documents = keep
                 save_snapshot(self.index_dir, old)
+            else:
+                prune(self.index_dir)  # leftovers of a build killed earlier
             report.skipped.sort()
             return old
 
@@ -164,9 +168,11 @@ class Indexer:
             chunks = {cid: c for s, r in keep.items() for cid in r.chunk_ids for c in (old.chunks[cid],)}
             store = old.vectors
             next_id = old.next_id
+            sentence_parts = [old.sentences.subset(set(chunks))]
         else:
             store = None
             next_id = 0
+            sentence_parts = []
 
         pending: list[_Pending] = []
         pending_chunks = 0
@@ -198,10 +204,10 @@ class Indexer:
                 pending_chunks += len(doc_chunks)
                 (report.updated if f.source in old_docs else report.added).append(f.source)
                 if pending_chunks >= EMBED_BATCH_CHUNKS:
-                    store = self._flush(pending, store, chunks, keep, report)
+                    store = self._flush(pending, store, chunks, keep, report, sentence_parts)
                     pending, pending_chunks = [], 0
                 bar.update(1)
-            store = self._flush(pending, store, chunks, keep, report)
+            store = self._flush(pending, store, chunks, keep, report, sentence_parts)
         bar.close()
         if progress:
             progress(1.0, "saving index")
@@ -214,7 +220,8 @@ class Indexer:
         dates = {s: r.date for s, r in keep.items()}
         ordered = sorted(chunks.values(), key=lambda c: c.id)
         lexical = LexicalIndex.build([c.id for c in ordered], [lexical_text(c, dates.get(c.source)) for c in ordered])
-        snap = IndexSnapshot(identity, store.dimension, keep, chunks, store, lexical, next_id)
+        sentences = SentenceVectors.concat(sentence_parts, store.dimension)
+        snap = IndexSnapshot(identity, store.dimension, keep, chunks, store, lexical, sentences, next_id)
         snap.check()
         save_snapshot(self.index_dir, snap)
         report.added.sort()
@@ -222,18 +229,28 @@ class Indexer:
         report.skipped.sort()
         return snap
 
-    def _flush(self, pending: list[_Pending], store, chunks: dict[int, Chunk], keep: dict[str, DocumentRecord], report: IndexReport):
+    def _flush(self, pending: list[_Pending], store, chunks: dict[int, Chunk], keep: dict[str, DocumentRecord], report: IndexReport, sentence_parts: list[SentenceVectors]):
+        """Embed the pending chunks (and, from the same pass, their sentences) and add them."""
         if not pending:
             return store
         new_chunks = [c for p in pending for c in p.chunks]
         if new_chunks:
-            texts = [embedding_text(c, self.settings) for c in new_chunks]
-            vecs = self.embedder.encode(texts, batch_size=self.settings.embed_batch_size, progress=False)
+            texts, spans, rows = [], [], []
+            for c in new_chunks:
+                text = embedding_text(c, self.settings)
+                shift = len(text) - len(c.text)  # the title prefix, if any
+                sents = split_sentences(c.text) or [(0, len(c.text))]
+                texts.append(text)
+                spans.append([(a + shift, b + shift) for a, b in sents])
+                rows.extend((c.id, c.start + a, c.start + b) for a, b in sents)
+            vecs, span_vecs = self.embedder.encode_with_spans(texts, spans, batch_size=self.settings.embed_batch_size)
             if store is None:
                 from .vector_store import FaissStore
 
                 store = FaissStore(vecs.shape[1])
             store.add(np.array([c.id for c in new_chunks], dtype="int64"), vecs)
+            r = np.array(rows, dtype="int64")
+            sentence_parts.append(SentenceVectors(r[:, 0], r[:, 1], r[:, 2], np.vstack(span_vecs)))
             report.chunks_embedded += len(new_chunks)
         for p in pending:
             keep[p.record.source] = p.record
