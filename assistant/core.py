@@ -113,7 +113,11 @@ class Assistant:
             where: optional filter: ``source`` (path or glob), ``file_type``, ``date_from``,
                 ``date_to`` (ISO dates).
         """
-        return Retriever(self.snapshot, self.embedder, self.fusion).run(query, k, where)
+        return self.retriever().run(query, k, where)
+
+    def retriever(self) -> Retriever:
+        """A retriever bound to the current snapshot (cheap; one per query)."""
+        return Retriever(self.snapshot, self.embedder, self.fusion)
 
     def ask(self, question: str, history: Sequence[tuple[str, str]] | None = None, k: int = 8, where: Mapping[str, Any] | None = None) -> Answer:
         """Answer ``question`` from the documents, citing each claim; see ``answering``."""

@@ -154,7 +154,8 @@ class _OnnxEncoder:
         self.tok.enable_padding(pad_id=0 if pad_id is None else pad_id, pad_token="[PAD]")
         self._inputs = {i.name for i in self.session.get_inputs()}
 
-    def __call__(self, texts: list[str]) -> np.ndarray:
+    def hidden(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, list[list[tuple[int, int]]]]:
+        """Token states, attention mask and each token's character offsets."""
         enc = self.tok.encode_batch(texts)
         ids = np.array([e.ids for e in enc], dtype=np.int64)
         mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
@@ -162,9 +163,35 @@ class _OnnxEncoder:
         if "token_type_ids" in self._inputs:
             feed["token_type_ids"] = np.zeros_like(ids)
         hidden = self.session.run(None, feed)[0]
-        m = mask[..., None].astype(np.float32)
-        v = (hidden * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1e-9)
-        return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
+        return hidden, mask, [e.offsets for e in enc]
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        hidden, mask, _ = self.hidden(texts)
+        return _normalise(_mean_pool(hidden, mask))
+
+
+def _mean_pool(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    m = mask[..., None].astype(np.float32)
+    return (hidden * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1e-9)
+
+
+def _normalise(v: np.ndarray) -> np.ndarray:
+    return (v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-12)).astype("float32")
+
+
+def pool_spans(hidden: np.ndarray, mask: np.ndarray, offsets: Sequence[tuple[int, int]], spans: Sequence[tuple[int, int]], fallback: np.ndarray) -> np.ndarray:
+    """Unit vectors of character spans of one text, by mean-pooling the tokens inside each span.
+
+    A span whose tokens were all truncated away gets ``fallback`` (the whole text's vector).
+    """
+    starts = np.array([o[0] for o in offsets])
+    ends = np.array([o[1] for o in offsets])
+    real = (mask[: len(offsets)] > 0) & (ends > starts)  # special tokens have empty offsets
+    out = np.empty((len(spans), hidden.shape[-1]), dtype="float32")
+    for i, (a, b) in enumerate(spans):
+        sel = real & (starts >= a) & (ends <= b)
+        out[i] = hidden[: len(offsets)][sel].mean(axis=0) if sel.any() else fallback
+    return _normalise(out)
 
 
 class Embedder:
@@ -312,6 +339,43 @@ class Embedder:
             show_progress_bar=progress,
         )
         return np.ascontiguousarray(vecs, dtype="float32")
+
+    def encode_with_spans(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]], batch_size: int = 32
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Embed texts and, from the same forward pass, character spans of each (its sentences).
+
+        Why: the answerer scores sentences; pooling their token states out of the chunk's
+        own forward pass gives sentence vectors at no extra encoder cost, so answering
+        needs no model call beyond the question.
+
+        Returns:
+            (n, dim) text vectors and, per text, a (len(spans[i]), dim) array of span vectors.
+        """
+        texts = list(texts)
+        vecs = np.empty((len(texts), self.dimension), dtype="float32")
+        span_vecs: list[np.ndarray] = [np.zeros((0, self.dimension), dtype="float32")] * len(texts)
+        order = np.argsort([-len(t) for t in texts], kind="stable")
+        for s in range(0, len(texts), max(1, batch_size)):
+            idx = order[s : s + batch_size]
+            hidden, mask, offsets = self._hidden([texts[i] for i in idx])
+            pooled = _normalise(_mean_pool(hidden, mask))
+            for j, i in enumerate(idx):
+                vecs[i] = pooled[j]
+                span_vecs[i] = pool_spans(hidden[j], mask[j], offsets[j], spans[i], pooled[j])
+        return vecs, span_vecs
+
+    def _hidden(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, list[list[tuple[int, int]]]]:
+        if self.backend == "onnx":
+            assert self._onnx is not None
+            return self._onnx.hidden(texts)
+        import torch
+
+        tok = self.tokenizer(texts, padding=True, truncation=True, max_length=self.max_seq_length, return_offsets_mapping=True, return_tensors="pt")
+        offsets = [list(map(tuple, o)) for o in tok.pop("offset_mapping").tolist()]
+        with torch.inference_mode():
+            hidden = self.model[0].auto_model(**tok).last_hidden_state.float().numpy()
+        return hidden, tok["attention_mask"].numpy(), offsets
 
     def _encode_onnx(self, texts: list[str], batch_size: int, progress: bool) -> np.ndarray:
         assert self._onnx is not None

@@ -3,7 +3,7 @@
 Layout under the index folder::
 
     CURRENT                 name of the live snapshot (replaced atomically)
-    snapshots/<name>/       manifest.json, vectors.faiss, lexical/
+    snapshots/<name>/       manifest.json, vectors.faiss, lexical/, sentences.npz
     .lock                   held by the one process updating the index
 
 A new snapshot is written into a temporary folder, fsynced, renamed, and only then named
@@ -25,15 +25,17 @@ from typing import Any
 import numpy as np
 
 from .lexical import LexicalIndex
+from .sentence_store import SentenceVectors
 from .types import Chunk
 from .vector_store import FaissStore, VectorStore, choose_store, load_store
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: per-chunk sentence vectors (sentences.npz)
 CURRENT = "CURRENT"
 SNAPSHOTS = "snapshots"
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
 LEXICAL = "lexical"
+SENTENCES = "sentences.npz"
 KEEP_SNAPSHOTS = 2  # the live one and its predecessor, for readers that are mid-load
 
 
@@ -70,12 +72,13 @@ class IndexSnapshot:
     chunks: dict[int, Chunk]
     vectors: VectorStore  # FaissStore (exact) or IVFStore (approximate), see vector_store.choose_store
     lexical: LexicalIndex
+    sentences: SentenceVectors
     next_id: int = 0
     name: str = ""
 
     @classmethod
     def empty(cls, identity: dict[str, Any], dimension: int) -> "IndexSnapshot":
-        return cls(identity, dimension, {}, {}, FaissStore(dimension), LexicalIndex.build([], []), 0)
+        return cls(identity, dimension, {}, {}, FaissStore(dimension), LexicalIndex.build([], []), SentenceVectors.empty(dimension), 0)
 
     def check(self) -> None:
         """Raise ``IndexError_`` unless manifest, FAISS and BM25 agree on every chunk id."""
@@ -91,6 +94,8 @@ class IndexSnapshot:
             raise IndexError_("manifest documents and chunks disagree")
         if set(int(i) for i in self.lexical.chunk_ids) != chunk_ids:
             raise IndexError_("keyword index and manifest disagree")
+        if self.sentences.chunk_id_set() != chunk_ids:
+            raise IndexError_("sentence vectors and manifest disagree")
         if self.vectors.dimension != self.dimension:
             raise IndexError_(f"vector dimension {self.vectors.dimension} != manifest {self.dimension}")
 
@@ -139,6 +144,7 @@ def save_snapshot(index_dir: Path, snap: IndexSnapshot) -> str:
     snap.vectors = choose_store(snap.vectors)  # exact or ANN, by size (same vectors, same ids)
     snap.vectors.save(tmp / VECTORS)
     snap.lexical.save(tmp / LEXICAL)
+    snap.sentences.save(tmp / SENTENCES)
     _fsync_tree(tmp)
     final = root / name
     os.replace(tmp, final)
@@ -242,7 +248,13 @@ def _load_folder(folder: Path, identity: dict[str, Any] | None, name: str) -> In
         raise
     except Exception as e:
         raise IndexError_(f"keyword index is unreadable ({e})") from None
-    snap = IndexSnapshot(m["identity"], dimension, documents, chunks, vectors, lexical, next_id, name)
+    try:
+        sentences = SentenceVectors.load(folder / SENTENCES)
+    except FileNotFoundError:
+        raise
+    except Exception as e:
+        raise IndexError_(f"sentence vectors are unreadable ({e})") from None
+    snap = IndexSnapshot(m["identity"], dimension, documents, chunks, vectors, lexical, sentences, next_id, name)
     snap.check()
     return snap
 

@@ -340,9 +340,11 @@ def scaled_snapshot(snap, n: int, seed: int = 0):
     from assistant.index_store import DocumentRecord, IndexSnapshot
     from assistant.indexing import lexical_text
     from assistant.lexical import LexicalIndex
+    from assistant.sentence_store import SentenceVectors
     from assistant.vector_store import FaissStore, choose_store
 
     real_ids = np.array(sorted(snap.chunks), dtype="int64")
+    sent_parts = []
     base = snap.vectors.vectors(real_ids)
     row_of = {int(c): r for r, c in enumerate(real_ids)}
     rng = np.random.default_rng(seed)
@@ -361,6 +363,8 @@ def scaled_snapshot(snap, n: int, seed: int = 0):
                     break
                 c = snap.chunks[cid]
                 chunks[i] = replace(c, id=i, source=new_src)
+                st, en, sv = snap.sentences.for_chunk(cid)
+                sent_parts.append(SentenceVectors(np.full(len(st), i), st, en, sv))
                 v = base[row_of[cid]] + (0.3 / np.sqrt(base.shape[1])) * rng.standard_normal(base.shape[1]).astype("float32")
                 vecs[i] = v / np.linalg.norm(v)
                 cids.append(i)
@@ -372,7 +376,8 @@ def scaled_snapshot(snap, n: int, seed: int = 0):
     store = choose_store(store)
     dates = {s: r.date for s, r in docs.items()}
     lex = LexicalIndex.build(list(range(n)), [lexical_text(chunks[j], dates.get(chunks[j].source)) for j in range(n)])
-    return IndexSnapshot(snap.identity, snap.dimension, docs, chunks, store, lex, n)
+    sentences = SentenceVectors.concat(sent_parts, snap.dimension)
+    return IndexSnapshot(snap.identity, snap.dimension, docs, chunks, store, lex, sentences, n)
 
 
 def bench_end_to_end(snap, sizes: list[int], tmp: Path, n_rounds: int) -> list[dict]:

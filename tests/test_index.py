@@ -28,6 +28,10 @@ class CountingEmbedder:
         self.texts.extend(texts)
         return self.real.encode(texts, **kw)
 
+    def encode_with_spans(self, texts, spans, **kw):
+        self.texts.extend(texts)
+        return self.real.encode_with_spans(texts, spans, **kw)
+
 
 @pytest.fixture()
 def bot(corpus, tmp_path, embedder):
@@ -169,3 +173,22 @@ def test_where_filters(seed_bot):
     assert seed_bot.search("cooperation", where={"file_type": "pdf"}) == []
     with pytest.raises(ValueError):
         seed_bot.search("x", where={"colour": "red"})
+
+
+def test_sentence_vectors_follow_the_chunks(bot, corpus):
+    """Every chunk has its sentences' spans and unit vectors, also after an incremental update."""
+    import numpy as np
+
+    bot.update_index()
+    (corpus / "more.txt").write_text("Quantum sensing is new. Batteries matter a lot.\n")
+    bot.update_index()
+    snap = bot.snapshot
+    assert snap.sentences.chunk_id_set() == set(snap.chunks)
+    for cid, c in snap.chunks.items():
+        starts, ends, vecs = snap.sentences.for_chunk(cid)
+        assert len(starts) >= 1
+        assert all(c.start <= a < b <= c.end for a, b in zip(starts, ends))
+        assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-2)
+    starts, ends, _ = snap.sentences.for_chunk(snap.documents["more.txt"].chunk_ids[0])
+    text = (corpus / "more.txt").read_text()
+    assert [text[a:b] for a, b in zip(starts, ends)] == ["Quantum sensing is new.", "Batteries matter a lot."]

@@ -228,6 +228,16 @@ def test_store_config_from_env(monkeypatch):
     assert StoreConfig.from_env() == StoreConfig(123, "float16", 7)
 
 
+def _sentences(chunks):
+    """One sentence per chunk (the whole chunk), with a unit vector."""
+    from assistant.sentence_store import SentenceVectors
+
+    ids = np.array(sorted(chunks), dtype="int64")
+    v = np.zeros((len(ids), DIM), dtype="float32")
+    v[:, 0] = 1
+    return SentenceVectors(ids, np.zeros(len(ids)), np.ones(len(ids)), v)
+
+
 def test_snapshot_with_ann_backend_round_trips(tmp_path, monkeypatch):
     """An index large enough for ANN is saved as IVF and loads back as IVF (index_store)."""
     from assistant.index_store import IndexSnapshot, load_snapshot, save_snapshot
@@ -240,7 +250,7 @@ def test_snapshot_with_ann_backend_round_trips(tmp_path, monkeypatch):
     ids = np.arange(1200, dtype="int64")
     chunks = {int(i): Chunk(id=int(i), source="a.txt", title="a", page=None, start=0, end=1, text=f"chunk {i}") for i in ids}
     rec = DocumentRecord("a.txt", 1, 0.0, "", "a", "txt", [int(i) for i in ids])
-    snap = IndexSnapshot({"m": 1}, DIM, {"a.txt": rec}, chunks, _flat(ids, x), LexicalIndex.build(list(map(int, ids)), [c.text for c in chunks.values()]), 1200)
+    snap = IndexSnapshot({"m": 1}, DIM, {"a.txt": rec}, chunks, _flat(ids, x), LexicalIndex.build(list(map(int, ids)), [c.text for c in chunks.values()]), _sentences(chunks), 1200)
     save_snapshot(tmp_path, snap)
     assert isinstance(snap.vectors, IVFStore)
     again = load_snapshot(tmp_path, {"m": 1})
