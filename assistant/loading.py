@@ -190,10 +190,65 @@ def load_text_file(path: Path, source: str, data: bytes) -> Document:
 # --------------------------------------------------------------------------- PDF files
 
 
-def extract_pdf_pages(path: str) -> tuple[list[str], dict]:
+# --------------------------------------------------------------------------- OCR (optional)
+
+OCR_MIN_SIDE = 32  # images smaller than this hold no readable text
+OCR_MAX_SIDE = 4000  # larger scans are downsampled first (time and memory)
+OCR_PAGE_TIMEOUT_S = 60.0
+
+
+def ocr_available() -> bool:
+    """True when scanned pages can be OCR'd: a ``tesseract`` binary on PATH and ``ASSISTANT_OCR`` not 0."""
+    import shutil
+
+    if os.environ.get("ASSISTANT_OCR", "auto").strip().lower() in ("0", "no", "off", "false"):
+        return False
+    return shutil.which("tesseract") is not None
+
+
+def _ocr_page(page) -> str:
+    """OCR the images of one page with Tesseract (largest first); '' when nothing is readable."""
+    import io
+    import subprocess
+
+    images = []
+    try:
+        for im in page.images:
+            try:
+                img = im.image
+            except Exception:  # undecodable (JBIG2 without jbig2dec, decompression bombs, bad data)
+                continue
+            if img is not None and min(img.size) >= OCR_MIN_SIDE:
+                images.append(img)
+    except Exception:
+        return ""
+    texts = []
+    for img in sorted(images, key=lambda i: -(i.size[0] * i.size[1]))[:4]:
+        try:
+            if max(img.size) > OCR_MAX_SIDE:
+                img.thumbnail((OCR_MAX_SIDE, OCR_MAX_SIDE))
+            if img.mode not in ("1", "L", "RGB"):
+                img = img.convert("RGB")
+            buf = io.BytesIO()
+            img.save(buf, format="PNG")
+            run = subprocess.run(
+                ["tesseract", "stdin", "stdout", "-l", "eng"],
+                input=buf.getvalue(), capture_output=True, timeout=OCR_PAGE_TIMEOUT_S, check=False,
+                env={**os.environ, "OMP_THREAD_LIMIT": "1"},  # one thread: the indexer runs alongside
+            )
+        except (OSError, ValueError, subprocess.SubprocessError):
+            continue
+        t = run.stdout.decode("utf-8", "replace").strip()
+        if run.returncode == 0 and sum(ch.isalnum() for ch in t) >= 3:
+            texts.append(t)
+    return "\n\n".join(texts)
+
+
+def extract_pdf_pages(path: str, ocr: bool = False) -> tuple[list[str], dict]:
     """Read every page's text with pypdf; raise ``LoadError`` naming the real cause.
 
-    Runs inside the PDF worker process. Returns (page texts, metadata).
+    With ``ocr``, pages without a text layer are OCR'd (Tesseract) from their images and
+    listed in ``meta["ocr_pages"]``. Runs inside the PDF worker process. Returns (page texts, metadata).
     """
     import pypdf
     from pypdf.errors import FileNotDecryptedError, PdfReadError
@@ -238,14 +293,26 @@ def extract_pdf_pages(path: str) -> tuple[list[str], dict]:
             first_error = first_error or f"page {i + 1}: {_short(e)}"
             t = ""
         texts.append(_clean_pdf_text(t))
+    ocr_pages: list[int] = []
+    if ocr and not (errors == n):
+        for i, t in enumerate(texts):
+            if not t.strip():
+                try:
+                    o = _clean_pdf_text(_ocr_page(pages[i]))
+                except Exception:  # a broken page's images: no OCR for that page
+                    o = ""
+                if o.strip():
+                    texts[i] = o
+                    ocr_pages.append(i + 1)
     if not any(t.strip() for t in texts):
         if errors == n:
             raise LoadError(f"damaged PDF: no page could be read ({first_error})")
-        raise LoadError(
-            f"no text layer — scanned? ({n} page{'s' if n != 1 else ''} without extractable text; "
-            "install Tesseract OCR to index scanned pages)"
+        how = (
+            "OCR found no readable text in its images" if ocr
+            else "install Tesseract OCR to index scanned pages"
         )
-    meta: dict = {"pages": n, "page_errors": errors}
+        raise LoadError(f"no text layer — scanned? ({n} page{'s' if n != 1 else ''} without extractable text; {how})")
+    meta: dict = {"pages": n, "page_errors": errors, "ocr_pages": ocr_pages}
     try:
         info = reader.metadata
         if info and info.title and str(info.title).strip():
@@ -266,7 +333,7 @@ def _short(e: BaseException) -> str:
     return s[:160]
 
 
-def _pdf_worker(conn, mem_limit: int) -> None:  # pragma: no cover - runs in the child process
+def _pdf_worker(conn, mem_limit: int, ocr: bool = False) -> None:  # pragma: no cover - runs in the child process
     if mem_limit:
         try:
             resource.setrlimit(resource.RLIMIT_AS, (mem_limit, mem_limit))
@@ -283,7 +350,7 @@ def _pdf_worker(conn, mem_limit: int) -> None:  # pragma: no cover - runs in the
         if path is None:
             return
         try:
-            conn.send(("ok", extract_pdf_pages(path)))
+            conn.send(("ok", extract_pdf_pages(path, ocr=ocr)))
         except LoadError as e:
             conn.send(("error", str(e)))
         except MemoryError:
@@ -304,16 +371,17 @@ class PdfReaderProcess:
     allocate gigabytes; a thread cannot be stopped, a process can.
     """
 
-    def __init__(self, timeout_s: float = 60.0, mem_limit_bytes: int = 4 * 1024**3):
+    def __init__(self, timeout_s: float = 60.0, mem_limit_bytes: int = 4 * 1024**3, ocr: bool = False):
         self.timeout_s = timeout_s
         self.mem_limit = mem_limit_bytes
+        self.ocr = ocr
         self._ctx = mp.get_context("spawn")  # never fork a process holding torch threads
         self._proc = None
         self._conn = None
 
     def _start(self) -> None:
         parent, child = self._ctx.Pipe()
-        proc = self._ctx.Process(target=_pdf_worker, args=(child, self.mem_limit), daemon=True)
+        proc = self._ctx.Process(target=_pdf_worker, args=(child, self.mem_limit, self.ocr), daemon=True)
         try:
             proc.start()
         finally:
@@ -379,11 +447,12 @@ def pdf_document(path: Path, source: str, page_texts: list[str], meta: dict) -> 
     parts: list[str] = []
     pages: list[Page] = []
     pos = 0
+    ocr_pages = set(meta.get("ocr_pages") or ())
     for i, t in enumerate(page_texts):
         if i:
             parts.append(PAGE_SEPARATOR)
             pos += len(PAGE_SEPARATOR)
-        pages.append(Page(i + 1, pos, pos + len(t)))
+        pages.append(Page(i + 1, pos, pos + len(t), ocr=(i + 1) in ocr_pages))
         parts.append(t)
         pos += len(t)
     text = "".join(parts)
@@ -399,8 +468,9 @@ def pdf_document(path: Path, source: str, page_texts: list[str], meta: dict) -> 
 class DocumentLoader:
     """Loads any supported file; reuse one instance across a build to keep the PDF worker warm."""
 
-    def __init__(self, settings: Settings | None = None):
+    def __init__(self, settings: Settings | None = None, ocr: bool | None = None):
         self.settings = settings or Settings()
+        self.ocr = ocr_available() if ocr is None else ocr  # OCR scanned pages when Tesseract is installed
         self._pdf: PdfReaderProcess | None = None
 
     def load(self, path: Path, source: str) -> Document:
@@ -431,7 +501,7 @@ class DocumentLoader:
         with open(path, "rb") as f:
             head = f.read(1024)
         if self._pdf is None:
-            self._pdf = PdfReaderProcess(timeout_s=self.settings.pdf_timeout_s)
+            self._pdf = PdfReaderProcess(timeout_s=self.settings.pdf_timeout_s, ocr=self.ocr)
         if b"%PDF-" not in head:
             if head.startswith((b"MZ", b"\x7fELF", b"PK\x03\x04")):
                 raise LoadError("not a PDF: the file is an executable or archive with a .pdf name")

@@ -13,4 +13,12 @@ if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1; then
     || echo "warning: could not install chromium; browser tests will be skipped"
 fi
 
+# Scanned PDFs are OCR'd when Debian's Tesseract is installed (optional; the OCR test skips without it).
+if ! command -v tesseract >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+  echo "==> installing tesseract-ocr for the OCR tests"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq tesseract-ocr >/dev/null; } \
+    || echo "warning: could not install tesseract-ocr; OCR tests will be skipped"
+fi
+
 exec .venv/bin/python -m pytest "$@"

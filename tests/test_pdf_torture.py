@@ -13,6 +13,7 @@ from __future__ import annotations
 import collections
 import csv
 import json
+import os
 import random
 import shutil
 import subprocess
@@ -25,7 +26,7 @@ import psutil
 import pytest
 
 from assistant.config import Settings
-from assistant.loading import DocumentLoader, LoadError
+from assistant.loading import DocumentLoader, LoadError, ocr_available
 from conftest import PDFS, ROOT, needs_shared
 
 MANIFEST = PDFS / "manifest.csv"
@@ -126,7 +127,8 @@ def test_every_pdf_is_loaded_or_skipped_with_its_real_cause(capsys):
     results: list[tuple[str, str, str, float]] = []
     failures: list[str] = []
     t0 = time.perf_counter()
-    with PeakRss() as mem, DocumentLoader(Settings(pdf_timeout_s=PER_FILE_LIMIT_S)) as loader:
+    # text layer only (OCR of scanned pages is tested below on a few files: it costs seconds a page)
+    with PeakRss() as mem, DocumentLoader(Settings(pdf_timeout_s=PER_FILE_LIMIT_S), ocr=False) as loader:
         for row in rows:
             path = PDFS / row["path"]
             t = time.perf_counter()
@@ -187,7 +189,7 @@ def test_index_command_over_a_torture_sample(tmp_path, capsys):
     cmd = [sys.executable, "-m", "assistant.cli", "index", "--corpus", str(corpus), "--index", str(index), "--json"]
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**__import__("os").environ, "ASSISTANT_PDF_TIMEOUT_S": str(PER_FILE_LIMIT_S)})
+                            env={**os.environ, "ASSISTANT_PDF_TIMEOUT_S": str(PER_FILE_LIMIT_S), "ASSISTANT_OCR": "0"})
     with PeakRss(proc.pid, interval=0.1) as mem:
         out, err = proc.communicate(timeout=600)
     secs = time.perf_counter() - t0
@@ -213,3 +215,37 @@ def test_index_command_over_a_torture_sample(tmp_path, capsys):
     assert len(bot.snapshot.documents) == len(indexed)
     hits = bot.search("the", k=3)
     assert hits and all(h.source in indexed for h in hits)
+
+
+SCAN_FR = "ocrmypdf_resources/tests__resources__francais.pdf"  # one scanned page (French pangram)
+SCAN_MIXED = "pypdf_resources/resources__encrypted_doc_no_id.pdf"  # 3 pages, only page 2 has an image
+BLANK = "ocrmypdf_resources/tests__resources__trivial.pdf"  # one page, nothing on it
+
+
+def test_scanned_pdf_without_ocr_says_how_to_enable_it():
+    with DocumentLoader(ocr=False) as loader, pytest.raises(LoadError, match="no text layer — scanned.*install Tesseract OCR"):
+        loader.load(PDFS / SCAN_FR, SCAN_FR)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not ocr_available(), reason="Tesseract OCR is not installed (apt-get install tesseract-ocr)")
+def test_scanned_pages_are_ocrd_indexed_and_marked(tmp_path):
+    from assistant import Assistant
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for src in (SCAN_FR, SCAN_MIXED, BLANK):
+        shutil.copyfile(PDFS / src, corpus / Path(src).name)
+    bot = Assistant(corpus, tmp_path / "index")
+    report = bot.last_report
+    fr, mixed, blank = (Path(s).name for s in (SCAN_FR, SCAN_MIXED, BLANK))
+    assert sorted(report.added) == sorted([fr, mixed]), report.summary()
+    reasons = dict(report.skipped)
+    assert reasons[blank].startswith("no text layer — scanned?") and "OCR found no readable text" in reasons[blank]
+    docs = bot.snapshot.documents
+    assert docs[fr].ocr_pages == [1] and docs[mixed].ocr_pages == [2]
+    hits = bot.search("whisky juge blond", k=1)
+    assert hits and hits[0].source == fr and "whisky" in hits[0].text.lower()
+    with DocumentLoader() as loader:
+        doc = loader.load(corpus / mixed, mixed)
+    assert [p.ocr for p in doc.pages] == [False, True, False]
