@@ -206,22 +206,28 @@ def ocr_available() -> bool:
     return shutil.which("tesseract") is not None
 
 
-def _ocr_page(page) -> str:
-    """OCR the images of one page with Tesseract (largest first); '' when nothing is readable."""
+def _ocr_page(page, problems: list[str] | None = None) -> str:
+    """OCR the images of one page with Tesseract (largest first); '' when nothing is readable.
+
+    Images that cannot be decoded for want of a helper program are noted in ``problems``.
+    """
     import io
     import subprocess
 
     images = []
     try:
-        for im in page.images:
-            try:
-                img = im.image
-            except Exception:  # undecodable (JBIG2 without jbig2dec, decompression bombs, bad data)
-                continue
-            if img is not None and min(img.size) >= OCR_MIN_SIDE:
-                images.append(img)
+        n_images = len(page.images)
     except Exception:
         return ""
+    for k in range(min(n_images, 50)):
+        try:
+            img = page.images[k].image  # pypdf decodes here
+        except Exception as e:  # undecodable (JBIG2 without jbig2dec, decompression bombs, bad data)
+            if problems is not None and "jbig2dec" in str(e):
+                problems.append("its JBIG2 images need jbig2dec to be OCR'd (apt-get install jbig2dec)")
+            continue
+        if img is not None and min(img.size) >= OCR_MIN_SIDE:
+            images.append(img)
     texts = []
     for img in sorted(images, key=lambda i: -(i.size[0] * i.size[1]))[:4]:
         try:
@@ -294,11 +300,12 @@ def extract_pdf_pages(path: str, ocr: bool = False) -> tuple[list[str], dict]:
             t = ""
         texts.append(_clean_pdf_text(t))
     ocr_pages: list[int] = []
+    problems: list[str] = []
     if ocr and not (errors == n):
         for i, t in enumerate(texts):
             if not t.strip():
                 try:
-                    o = _clean_pdf_text(_ocr_page(pages[i]))
+                    o = _clean_pdf_text(_ocr_page(pages[i], problems))
                 except Exception:  # a broken page's images: no OCR for that page
                     o = ""
                 if o.strip():
@@ -307,10 +314,12 @@ def extract_pdf_pages(path: str, ocr: bool = False) -> tuple[list[str], dict]:
     if not any(t.strip() for t in texts):
         if errors == n:
             raise LoadError(f"damaged PDF: no page could be read ({first_error})")
-        how = (
-            "OCR found no readable text in its images" if ocr
-            else "install Tesseract OCR to index scanned pages"
-        )
+        if not ocr:
+            how = "install Tesseract OCR to index scanned pages"
+        elif problems:
+            how = problems[0]
+        else:
+            how = "OCR found no readable text in its images"
         raise LoadError(f"no text layer — scanned? ({n} page{'s' if n != 1 else ''} without extractable text; {how})")
     meta: dict = {"pages": n, "page_errors": errors, "ocr_pages": ocr_pages}
     try:

@@ -249,3 +249,12 @@ def test_scanned_pages_are_ocrd_indexed_and_marked(tmp_path):
     with DocumentLoader() as loader:
         doc = loader.load(corpus / mixed, mixed)
     assert [p.ocr for p in doc.pages] == [False, True, False]
+
+
+@pytest.mark.skipif(not ocr_available(), reason="Tesseract OCR is not installed")
+def test_jbig2_scan_reason_names_the_missing_decoder():
+    src = "ocrmypdf_resources/tests__resources__jbig2.pdf"
+    if shutil.which("jbig2dec"):
+        pytest.skip("jbig2dec is installed: the page is OCR'd")
+    with DocumentLoader() as loader, pytest.raises(LoadError, match="no text layer — scanned.*jbig2dec"):
+        loader.load(PDFS / src, src)
