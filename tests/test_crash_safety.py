@@ -62,9 +62,14 @@ def holds_lock(proc: subprocess.Popen, index: Path) -> bool:
         return False
 
 
-def saving(index: Path) -> bool:
+def temp_snapshots(index: Path) -> set[str]:
     root = index / SNAPSHOTS
-    return root.is_dir() and any(p.name.startswith(".tmp-") for p in root.iterdir())
+    return {p.name for p in root.iterdir() if p.name.startswith(".tmp-")} if root.is_dir() else set()
+
+
+def saving(index: Path, leftovers: set[str]) -> bool:
+    """True once the build has started writing a new snapshot (not one a killed build left)."""
+    return bool(temp_snapshots(index) - leftovers)
 
 
 def wait_for(pred, proc: subprocess.Popen, timeout: float = 300.0, poll: float = 0.01) -> bool:
@@ -142,6 +147,7 @@ def test_sigkill_at_random_points_never_corrupts_the_index(tmp_path, embedder, c
         step += 1
         mutate(corpus, rng, step)
         before = load_snapshot(index, settings.identity())
+        leftovers = temp_snapshots(index)
         p = start_index(corpus, index)
         mode = ["working", "saving", "random", "working", "saving"][step % 5]
         locked_at = time.monotonic()
@@ -153,7 +159,7 @@ def test_sigkill_at_random_points_never_corrupts_the_index(tmp_path, embedder, c
             locked_at = time.monotonic()
             time.sleep(rng.uniform(0, incremental * 0.9))
         else:  # while a new snapshot is being written or swapped in
-            reached = wait_for(lambda: saving(index), p)
+            reached = wait_for(lambda: saving(index, leftovers), p)
             time.sleep(rng.uniform(0, 0.05))
         if reached and p.poll() is None:
             p.send_signal(signal.SIGKILL)
