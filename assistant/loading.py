@@ -195,6 +195,7 @@ def load_text_file(path: Path, source: str, data: bytes) -> Document:
 OCR_MIN_SIDE = 32  # images smaller than this hold no readable text
 OCR_MAX_SIDE = 4000  # larger scans are downsampled first (time and memory)
 OCR_PAGE_TIMEOUT_S = 60.0
+OCR_MAX_PAGES = int(os.environ.get("ASSISTANT_OCR_MAX_PAGES", "200"))  # per document
 
 
 def ocr_available() -> bool:
@@ -250,11 +251,13 @@ def _ocr_page(page, problems: list[str] | None = None) -> str:
     return "\n\n".join(texts)
 
 
-def extract_pdf_pages(path: str, ocr: bool = False) -> tuple[list[str], dict]:
+def extract_pdf_pages(path: str, ocr: bool = False, progress=None) -> tuple[list[str], dict]:
     """Read every page's text with pypdf; raise ``LoadError`` naming the real cause.
 
-    With ``ocr``, pages without a text layer are OCR'd (Tesseract) from their images and
-    listed in ``meta["ocr_pages"]``. Runs inside the PDF worker process. Returns (page texts, metadata).
+    With ``ocr``, pages without a text layer (up to ``OCR_MAX_PAGES``) are OCR'd (Tesseract)
+    from their images and listed in ``meta["ocr_pages"]``; ``progress(page)`` is called after
+    each, so the caller's time limit applies per OCR'd page rather than to the whole scan.
+    Runs inside the PDF worker process. Returns (page texts, metadata).
     """
     import pypdf
     from pypdf.errors import FileNotDecryptedError, PdfReadError
@@ -302,15 +305,17 @@ def extract_pdf_pages(path: str, ocr: bool = False) -> tuple[list[str], dict]:
     ocr_pages: list[int] = []
     problems: list[str] = []
     if ocr and not (errors == n):
-        for i, t in enumerate(texts):
-            if not t.strip():
-                try:
-                    o = _clean_pdf_text(_ocr_page(pages[i], problems))
-                except Exception:  # a broken page's images: no OCR for that page
-                    o = ""
-                if o.strip():
-                    texts[i] = o
-                    ocr_pages.append(i + 1)
+        blank = [i for i, t in enumerate(texts) if not t.strip()]
+        for i in blank[:OCR_MAX_PAGES]:
+            try:
+                o = _clean_pdf_text(_ocr_page(pages[i], problems))
+            except Exception:  # a broken page's images: no OCR for that page
+                o = ""
+            if o.strip():
+                texts[i] = o
+                ocr_pages.append(i + 1)
+            if progress is not None:
+                progress(i + 1)
     if not any(t.strip() for t in texts):
         if errors == n:
             raise LoadError(f"damaged PDF: no page could be read ({first_error})")
@@ -359,7 +364,7 @@ def _pdf_worker(conn, mem_limit: int, ocr: bool = False) -> None:  # pragma: no 
         if path is None:
             return
         try:
-            conn.send(("ok", extract_pdf_pages(path, ocr=ocr)))
+            conn.send(("ok", extract_pdf_pages(path, ocr=ocr, progress=lambda page: conn.send(("progress", page)))))
         except LoadError as e:
             conn.send(("error", str(e)))
         except MemoryError:
@@ -412,14 +417,17 @@ class PdfReaderProcess:
             self._start()
         assert self._conn is not None
         self._conn.send(str(path))
-        if not self._conn.poll(self.timeout_s):
-            self.close(kill=True)
-            raise LoadError(f"PDF took longer than {self.timeout_s:g}s to read; abandoned (damaged or pathological?)")
-        try:
-            status, payload = self._conn.recv()
-        except (EOFError, OSError):
-            self.close(kill=True)
-            raise LoadError("damaged PDF: the reader crashed on it") from None
+        while True:
+            if not self._conn.poll(self.timeout_s):  # restarted by each OCR'd page's heartbeat
+                self.close(kill=True)
+                raise LoadError(f"PDF took longer than {self.timeout_s:g}s to read; abandoned (damaged or pathological?)")
+            try:
+                status, payload = self._conn.recv()
+            except (EOFError, OSError):
+                self.close(kill=True)
+                raise LoadError("damaged PDF: the reader crashed on it") from None
+            if status != "progress":
+                break
         if status == "error":
             raise LoadError(payload)
         return payload
