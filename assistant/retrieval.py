@@ -1,31 +1,70 @@
 """Hybrid retrieval: dense (FAISS) and keyword (BM25) candidates, fused into one ranking.
 
 Dense search understands paraphrase; BM25 keeps names, acronyms, numbers and years sharp.
-Each retriever proposes candidates, every candidate gets both scores, and the scores are
-normalised and combined with weights chosen by measurement (see ``benchmarks/``).
+On a corpus where every document talks about the same thing (the cooperation documents)
+BM25 is the stronger signal; on general questions over varied passages (ClapNQ) dense is.
+The fusion keeps both by scoring every candidate on five normalised features:
+
+1. ``dense``  — cosine of query and chunk embeddings, z-normalised over the candidates;
+2. ``bm25``   — BM25 of the chunk (its text plus its document's title and date), z-normalised;
+3. ``sentence`` — sentence-level evidence (``evidence.best_window_coverage``): the share of
+   the query's keyword weight found in the chunk's best sentence / pair of sentences;
+4. ``meta``   — how much of the query's keyword weight the document's *title, file name and
+   date* account for (a question naming "3M" and "2018" prefers ``3M_2018_10K.pdf``);
+5. ``date``   — the query names a year (and month) and the document is dated then: "the May
+   2021 summit" prefers the 2021 statement over the 2022 one.
+
+Weights were chosen by measurement on the development questions (cooperation set, ClapNQ
+dev) and checked on held-out sets; see ``benchmarks/retrieval_bench.py`` and README.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
 import numpy as np
 
 from .embedding import Embedder
+from .evidence import QueryTerms, best_window_coverage, sentence_units
 from .index_store import IndexSnapshot
+from .lexical import query_tokens, tokenize
 from .types import Passage
 
 
 @dataclass(frozen=True)
 class FusionSettings:
-    """How dense and keyword scores combine (weights tuned on development data only)."""
+    """How the retrieval signals combine (weights tuned on development data only)."""
 
-    dense_weight: float = 0.5
-    lexical_weight: float = 0.5
+    mode: str = "hybrid"  # "hybrid", "dense" or "bm25" (single retrievers, for benchmarks)
     candidates: int = 50  # taken from each retriever before fusion
-    mode: str = "hybrid"  # "hybrid", "dense" or "bm25" (for benchmarks)
+    dense_weight: float = 1.0  # z-normalised cosine
+    lexical_weight: float = 0.5  # z-normalised BM25
+    sentence_weight: float = 1.0  # best sentence / sentence-pair keyword coverage, [0, 1]
+    meta_weight: float = 1.0  # title / file name / date keyword coverage, [0, 1]
+    date_weight: float = 2.5  # document dated in a year (and month) the query names
+    rerank: int = 40  # fused candidates that get sentence-level scoring
+    sentence_dense_weight: float = 0.0  # best sentence cosine (encodes sentences of the head; cached)
+    doc_weight: float = 0.0  # bonus from the document's second-best candidate chunk
+
+
+_YEAR = re.compile(r"(?<![\d$])((?:19|20)\d\d)(?![\d,.]\d)")
+_MONTHS = {m: i + 1 for i, m in enumerate(
+    ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"])}
+_MONTHS.update({m[:3]: i for m, i in list(_MONTHS.items())})
+_MONTHS["sept"] = 9
+_MONTH_WORD = re.compile(r"\b(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\b\.?", re.I)
+
+
+def query_dates(query: str) -> tuple[set[str], set[int]]:
+    """Years ("2021") and months (5 for "May") named in a query."""
+    years = set(_YEAR.findall(query))
+    months = {_MONTHS[m.group(1).lower()] for m in _MONTH_WORD.finditer(query)} if years else set()
+    if "may" in query.lower() and not re.search(r"\bMay\b", query):
+        months.discard(5)  # the modal verb "may", not the month
+    return years, months
 
 
 def allowed_ids(snap: IndexSnapshot, where: Mapping[str, Any] | None) -> set[int] | None:
@@ -67,6 +106,54 @@ def allowed_ids(snap: IndexSnapshot, where: Mapping[str, Any] | None) -> set[int
     return out
 
 
+class _DocMeta:
+    """Per-snapshot document metadata for matching: title + file name + date words, and IDF."""
+
+    def __init__(self, snap: IndexSnapshot):
+        self.words: dict[str, frozenset[str]] = {}
+        df: dict[str, int] = {}
+        for src, rec in snap.documents.items():
+            stem = re.sub(r"\.[A-Za-z0-9]+$", "", src.rsplit("/", 1)[-1])
+            text = f"{rec.title} {re.sub(r'[_]+', ' ', stem)} {rec.date or ''}"
+            words = frozenset(tokenize(text))
+            self.words[src] = words
+            for w in words:
+                df[w] = df.get(w, 0) + 1
+        n = max(1, len(self.words))
+        self.idf = {w: float(np.log(1.0 + (n - c + 0.5) / (c + 0.5))) for w, c in df.items()}
+        self.key = (id(snap.documents), len(snap.documents))
+
+    def score(self, terms: QueryTerms, src: str) -> float:
+        """Share of the query's keyword weight (chunk IDF × document IDF) in the document's metadata."""
+        words = self.words.get(src)
+        if not words or not terms.tokens:
+            return 0.0
+        num = den = 0.0
+        for t, w in zip(terms.tokens, terms.weights):
+            wd = w * self.idf.get(t, 0.0)
+            den += w * max(self.idf.values(), default=1.0)
+            if t in words:
+                num += wd
+        return num / den if den > 0 else 0.0
+
+
+def _cache(snap: IndexSnapshot) -> dict:
+    """Per-snapshot caches (sentence units per chunk, document metadata), kept on its BM25 index."""
+    lex = snap.lexical
+    c = getattr(lex, "_retrieval_cache", None)
+    if c is None:
+        c = {"units": {}, "meta": None}
+        lex._retrieval_cache = c
+    return c
+
+
+def _z(x: np.ndarray) -> np.ndarray:
+    if len(x) < 2:
+        return np.zeros_like(x)
+    sd = float(x.std())
+    return (x - float(x.mean())) / sd if sd > 1e-9 else np.zeros_like(x)
+
+
 class Retriever:
     """Finds the chunks that best match a query in one index snapshot."""
 
@@ -85,31 +172,40 @@ class Retriever:
             return []
         f = self.fusion
         n_cand = max(f.candidates, 2 * k)
-        qv = query_vector if query_vector is not None else self.embedder.encode([query])[0]
 
         cand: dict[int, None] = {}
+        qv = None
         if f.mode != "bm25":
+            qv = query_vector if query_vector is not None else self.embedder.encode([query])[0]
             _, ids = snap.vectors.search(qv[None, :], n_cand, allowed)
             cand.update((int(i), None) for i in ids[0] if i >= 0)
-        lex = snap.lexical.scores(query) if f.mode != "dense" else np.zeros(0)
+        q_tokens = query_tokens(query)
+        lex = snap.lexical.scores(q_tokens) if f.mode != "dense" else np.zeros(0)
         if len(lex):
             lex_ids = snap.lexical.chunk_ids
             if allowed is not None:
                 mask = np.isin(lex_ids, np.fromiter(allowed, dtype="int64"))
                 lex = np.where(mask, lex, 0.0)
-            top = np.argsort(-lex)[:n_cand]
+            top = np.argpartition(-lex, min(n_cand, len(lex) - 1))[:n_cand] if len(lex) > n_cand else np.arange(len(lex))
             cand.update((int(lex_ids[r]), None) for r in top if lex[r] > 0)
         if not cand:
             return []
         ids = np.fromiter(cand, dtype="int64")
-        dense = snap.vectors.vectors(ids) @ qv
         if len(lex):
             rows = [snap.lexical.row_of(i) for i in ids]
             bm = np.array([lex[r] if r is not None else 0.0 for r in rows], dtype="float32")
         else:
             bm = np.zeros(len(ids), dtype="float32")
-        score = self._fuse(dense, bm)
-        order = np.argsort(-score)[:k]
+
+        if f.mode == "dense":
+            score = snap.vectors.vectors(ids) @ qv
+        elif f.mode == "bm25":
+            score = bm
+        else:
+            dense = snap.vectors.vectors(ids) @ qv
+            self._qv = qv
+            score = self._fuse(query, ids, dense, bm)
+        order = np.argsort(-score, kind="stable")[:k]
         out = []
         for j in order:
             c = snap.chunks[int(ids[j])]
@@ -117,12 +213,68 @@ class Retriever:
             out.append(Passage(c.source, c.title, c.page, c.text, c.start, c.end, float(score[j]), c.id, rec.date if rec else None))
         return out
 
-    def _fuse(self, dense: np.ndarray, bm: np.ndarray) -> np.ndarray:
-        f = self.fusion
-        if f.mode == "dense":
-            return dense.astype("float32")
-        bm_max = float(bm.max()) if len(bm) else 0.0
-        bm_norm = bm / bm_max if bm_max > 0 else bm
-        if f.mode == "bm25":
-            return bm_norm.astype("float32")
-        return (f.dense_weight * dense + f.lexical_weight * bm_norm).astype("float32")
+    # ------------------------------------------------------------------ fusion
+
+    def _fuse(self, query: str, ids: np.ndarray, dense: np.ndarray, bm: np.ndarray) -> np.ndarray:
+        f, snap = self.fusion, self.snap
+        score = f.dense_weight * _z(dense.astype("float64")) + f.lexical_weight * _z(bm.astype("float64"))
+        cache = _cache(snap)
+        terms = QueryTerms.of(query, snap.lexical)
+        sources = [snap.chunks[int(i)].source for i in ids]
+
+        if f.meta_weight or f.date_weight:
+            meta = cache["meta"]
+            if meta is None or meta.key != (id(snap.documents), len(snap.documents)):
+                meta = cache["meta"] = _DocMeta(snap)
+            years, months = query_dates(query)
+            per_doc: dict[str, float] = {}
+            for src in set(sources):
+                s = f.meta_weight * meta.score(terms, src) if f.meta_weight else 0.0
+                rec = snap.documents.get(src)
+                if years and rec is not None and rec.date and rec.date[:4] in years:
+                    s += f.date_weight * (1.0 if not months or int(rec.date[5:7] or 0) in months else 0.75)
+                per_doc[src] = s
+            score = score + np.array([per_doc[s] for s in sources])
+
+        if f.sentence_weight and terms.tokens:
+            top = np.argsort(-score)[: f.rerank]
+            units = cache["units"]
+            qv = getattr(self, "_qv", None)
+            svecs = cache.setdefault("svecs", {})
+            if f.sentence_dense_weight and qv is not None:
+                todo = [int(ids[j]) for j in top if int(ids[j]) not in svecs]
+                texts, owners = [], []
+                for cid in todo:
+                    u = units.get(cid)
+                    if u is None:
+                        u = units[cid] = sentence_units(snap.chunks[cid].text)
+                    text = snap.chunks[cid].text
+                    for a, b, _ in u:
+                        texts.append(text[a:b])
+                        owners.append(cid)
+                if texts:
+                    vecs = self.embedder.encode(texts)
+                    for cid in todo:
+                        svecs[cid] = vecs[[i for i, o in enumerate(owners) if o == cid]]
+            for j in top:
+                cid = int(ids[j])
+                u = units.get(cid)
+                if u is None:
+                    u = units[cid] = sentence_units(snap.chunks[cid].text)
+                one, two = best_window_coverage(terms, u)
+                score[j] += f.sentence_weight * (0.5 * one + 0.5 * two)
+                if f.sentence_dense_weight and qv is not None and len(svecs.get(cid, ())):
+                    score[j] += f.sentence_dense_weight * float((svecs[cid] @ qv).max())
+            # candidates outside the re-ranked head cannot overtake it
+            rest = np.ones(len(score), dtype=bool)
+            rest[top] = False
+            if rest.any() and len(top):
+                score[rest] = np.minimum(score[rest], score[top].min() - 1e-6)
+        if f.doc_weight:
+            best: dict[str, list[float]] = {}
+            for sc, src in zip(score, sources):
+                best.setdefault(src, []).append(float(sc))
+            second = {s: sorted(v)[-2] if len(v) > 1 else None for s, v in best.items()}
+            lo = float(score.min())
+            score = score + f.doc_weight * np.array([(second[s] - lo) if second[s] is not None else 0.0 for s in sources])
+        return score.astype("float32")
