@@ -41,8 +41,8 @@ class QueryTerms:
     weights: np.ndarray
 
     @classmethod
-    def of(cls, query: str, lexical: LexicalIndex | None = None) -> "QueryTerms":
-        toks = tuple(dict.fromkeys(query_tokens(query)))
+    def of(cls, query: str, lexical: LexicalIndex | None = None, drop: frozenset[str] | set[str] = frozenset()) -> "QueryTerms":
+        toks = tuple(t for t in dict.fromkeys(query_tokens(query)) if t not in drop)
         if not toks:
             return cls((), np.zeros(0, dtype="float32"))
         w = lexical.idf(toks) if lexical is not None and len(lexical) else np.ones(len(toks), dtype="float32")

@@ -55,6 +55,7 @@ _MONTHS = {m: i + 1 for i, m in enumerate(
     ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"])}
 _MONTHS.update({m[:3]: i for m, i in list(_MONTHS.items())})
 _MONTHS["sept"] = 9
+_MONTH_STEMS = frozenset(tokenize(" ".join(_MONTHS)))
 _MONTH_WORD = re.compile(r"\b(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\b\.?", re.I)
 
 
@@ -219,14 +220,17 @@ class Retriever:
         f, snap = self.fusion, self.snap
         score = f.dense_weight * _z(dense.astype("float64")) + f.lexical_weight * _z(bm.astype("float64"))
         cache = _cache(snap)
-        terms = QueryTerms.of(query, snap.lexical)
+        years, months = query_dates(query)
+        # A year or month the query names is matched against document dates (below), not
+        # as a word the passage must contain.
+        date_words = set(years) | ({w for w in tokenize(query) if w in _MONTH_STEMS} if years else set())
+        terms = QueryTerms.of(query, snap.lexical, drop=date_words)
         sources = [snap.chunks[int(i)].source for i in ids]
 
         if f.meta_weight or f.date_weight:
             meta = cache["meta"]
             if meta is None or meta.key != (id(snap.documents), len(snap.documents)):
                 meta = cache["meta"] = _DocMeta(snap)
-            years, months = query_dates(query)
             per_doc: dict[str, float] = {}
             for src in set(sources):
                 s = f.meta_weight * meta.score(terms, src) if f.meta_weight else 0.0

@@ -1,0 +1,163 @@
+"""Retrieval quality: hybrid fusion, names, numbers, dates, filters, sentence evidence.
+
+Fast tests index the three seeds plus two cooperation statements that cover the same kind of
+summit a year apart (2021 and 2022). The slow test runs the quick benchmark
+(``benchmarks.retrieval_bench --quick``) and checks the measured levels.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+
+import pytest
+
+from conftest import BUNDLED, EVAL, needs_shared
+
+COOP = EVAL / "cooperation_docs" / "korea_us"
+S2021 = "2021-05-21-u-s-rok-leaders-joint-statement.md"
+S2022 = "2022-05-21-united-states-republic-of-korea-leaders-joint-statement.md"
+DIALOGUE = "2023-12-09_first-korea-us-next-generation-technologies-dialogue.md"
+STANFORD = "2023-11-17_trade-minister-stanford-meeting-and-joint-rnd-mous.md"
+MINISTER = "2024-11-15_science-minister-plans-talks-with-incoming-trump-administration.md"
+
+
+@pytest.fixture(scope="module")
+def bot(tmp_path_factory):
+    from assistant import Assistant
+
+    if not (COOP / S2021).exists():
+        pytest.skip("shared cooperation documents not available")
+    base = tmp_path_factory.mktemp("retrieval")
+    corpus = base / "corpus"
+    shutil.copytree(BUNDLED, corpus)
+    for name in (S2021, S2022):
+        shutil.copy(COOP / name, corpus / name)
+    return Assistant(corpus_dir=corpus, index_dir=base / "index")
+
+
+def _top(bot, q, mode="hybrid", k=5, where=None):
+    from assistant.retrieval import Retriever
+
+    return Retriever(bot.snapshot, bot.embedder, replace(bot.fusion, mode=mode)).run(q, k, where)
+
+
+QUESTIONS = [
+    ("Which Korean agency put its name to a memorandum with Stanford?", STANFORD, "KIAT"),
+    ("By how much does the trade minister want to raise support for joint research with other countries?", STANFORD, "60 percent"),
+    ("Who signed robotics agreements with KEIT?", STANFORD, "MassRobotics"),
+    ("How much funding is promised for bioeconomy research cooperation?", DIALOGUE, "$10 million"),
+    ("Which American institute will work on next-generation quantum computers with KRISS?", DIALOGUE, "NIST"),
+    ("What annual budget do government-funded research institutes receive according to Yoo Sang-im?", MINISTER, "5 trillion won"),
+    ("How much will Korea give for development cooperation in the Northern Triangle?", S2021, "$220 million"),
+]
+
+
+def test_hybrid_finds_the_passage_and_beats_dense(bot):
+    hybrid = dense = 0
+    for q, source, words in QUESTIONS:
+        h = _top(bot, q)
+        ok = h[0].source == source and any(words in p.text for p in h[:5])
+        assert ok, (q, [p.source for p in h])
+        hybrid += ok
+        d = _top(bot, q, "dense")
+        dense += d[0].source == source and any(words in p.text for p in d[:5])
+    assert hybrid >= dense
+
+
+@pytest.mark.parametrize("name", ["Cho Tae-yong", "Cho Taeyong", "Cho Tae Yong"])
+def test_romanised_names_match_with_or_without_hyphen(bot, name):
+    hits = _top(bot, f"What did {name} say in his opening remarks?")
+    assert hits[0].source == DIALOGUE
+    assert "Cho" in hits[0].text
+
+
+def test_tokenizer_keeps_names_and_numbers():
+    from assistant.lexical import query_tokens, tokenize
+
+    assert "taeyong" in tokenize("Cho Tae-yong") and {"tae", "yong"} <= set(tokenize("Cho Tae-yong"))
+    assert tokenize("60%") == tokenize("60 percent")
+    assert "3000" in tokenize("3,000 jobs") and "2.5" in tokenize("$2.5 billion")
+    assert {"5g", "6g"} <= set(tokenize("5G and 6G")) and "2022" in tokenize("FY2022")
+    assert query_tokens("What did KIAT sign?") == ["kiat", "sign"]
+
+
+def test_numbers_in_questions(bot):
+    hits = _top(bot, "Which plan raises support by 60% next year?")
+    assert hits[0].source == STANFORD and "60 percent" in hits[0].text
+    hits = _top(bot, "what is the $10 million for")
+    assert hits[0].source == DIALOGUE and "$10 million" in hits[0].text
+
+
+@pytest.mark.parametrize(
+    "question, source",
+    [
+        ("What did the May 2021 summit statement say about the Artemis Accords?", S2021),
+        ("What did the 2022 summit statement say about the Artemis program?", S2022),
+        ("In the 2022 leaders' statement, what was agreed on Open-RAN for 5G and 6G?", S2022),
+        ("In the 2021 leaders' statement, what was agreed on Open-RAN for 5G and 6G?", S2021),
+    ],
+)
+def test_year_in_question_prefers_that_years_document(bot, question, source):
+    assert _top(bot, question)[0].source == source
+
+
+def test_query_dates():
+    from assistant.retrieval import query_dates
+
+    assert query_dates("the May 2021 summit") == ({"2021"}, {5})
+    assert query_dates("what may happen in 2022") == ({"2022"}, set())
+    assert query_dates("a $2021 budget, 60 percent") == (set(), set())
+
+
+def test_where_filters(bot):
+    hits = _top(bot, "Artemis", k=10, where={"source": "2021-*"})
+    assert hits and all(h.source == S2021 for h in hits)
+    hits = _top(bot, "Artemis", k=10, where={"date_from": "2022-01-01", "date_to": "2022-12-31"})
+    assert hits and all(h.source == S2022 for h in hits)
+    assert _top(bot, "Artemis", where={"file_type": "pdf"}) == []
+    assert bot.search("KIAT", k=3, where={"source": [STANFORD]})[0].source == STANFORD
+    with pytest.raises(ValueError):
+        bot.search("KIAT", where={"author": "x"})
+
+
+def test_score_sentences_points_at_the_answer(bot):
+    from assistant.evidence import score_sentences
+
+    hit = _top(bot, "Which organisation signed an MOU with Stanford?")[0]
+    best = score_sentences("Which organisation signed an MOU with Stanford?", hit.text, lexical=bot.snapshot.lexical)[0]
+    assert "KIAT" in hit.text[best.start:best.end] and 0 < best.score <= 1
+    dense = score_sentences("Which organisation signed an MOU with Stanford?", hit.text, embedder=bot.embedder)
+    assert dense[0].dense is not None
+
+
+def test_old_keyword_index_is_rebuilt(tmp_path):
+    import json
+
+    from assistant.lexical import LexicalIndex
+
+    idx = LexicalIndex.build([1, 2], ["alpha beta", "gamma"])
+    idx.save(tmp_path)
+    assert len(LexicalIndex.load(tmp_path)) == 2
+    (tmp_path / "tokenizer.json").write_text(json.dumps({"version": 1}))
+    with pytest.raises(ValueError, match="tokenizer"):
+        LexicalIndex.load(tmp_path)
+
+
+@pytest.mark.slow
+@needs_shared(EVAL / "clapnq")
+def test_quick_benchmark_levels(tmp_path, monkeypatch):
+    """Cooperation questions and ClapNQ test: hybrid at least as good as the better single retriever."""
+    from benchmarks import retrieval_bench as rb
+
+    monkeypatch.setattr(rb, "CACHE", tmp_path)
+    out = tmp_path / "r.json"
+    assert rb.main(["--quick", "--out", str(out)]) == 0
+    import json
+
+    res = json.loads(out.read_text())
+    coop, clap = res["cooperation"], res["ClapNQ test"]
+    assert coop["hybrid"]["R@1"] >= 0.93 and coop["hybrid"]["strict_R@5"] >= 0.95
+    assert clap["hybrid"]["R@1"] >= 0.96 and clap["hybrid"]["R@5"] == 1.0
+    for r in (coop, clap):
+        assert r["hybrid"]["R@1"] >= max(r["dense"]["R@1"], r["bm25"]["R@1"])
