@@ -122,6 +122,7 @@ class _DocMeta:
                 df[w] = df.get(w, 0) + 1
         n = max(1, len(self.words))
         self.idf = {w: float(np.log(1.0 + (n - c + 0.5) / (c + 0.5))) for w, c in df.items()}
+        self.max_idf = max(self.idf.values(), default=1.0)
         self.key = (id(snap.documents), len(snap.documents))
 
     def score(self, terms: QueryTerms, src: str) -> float:
@@ -132,7 +133,7 @@ class _DocMeta:
         num = den = 0.0
         for t, w in zip(terms.tokens, terms.weights):
             wd = w * self.idf.get(t, 0.0)
-            den += w * max(self.idf.values(), default=1.0)
+            den += w * self.max_idf
             if t in words:
                 num += wd
         return num / den if den > 0 else 0.0
