@@ -174,7 +174,7 @@ def _calibration() -> dict[str, Any]:
         return {"weights": {"best_dense": 6.0, "best_coverage": 4.0, "top_score": 0.0}, "bias": -6.0, "threshold": 0.5}
 
 
-def refusal_features(bot: "Assistant", question: str, best: Evidence, cands: list[Evidence], passages: Sequence[Passage]) -> dict[str, float]:
+def refusal_features(bot: "Assistant", question: str, qvec: np.ndarray, best: Evidence, cands: list[Evidence], passages: Sequence[Passage]) -> dict[str, float]:
     """Evidence strength features used by the calibrated refusal model.
 
     Beyond similarity, two signals matter when every passage is on topic: does the best
@@ -192,7 +192,14 @@ def refusal_features(bot: "Assistant", question: str, best: Evidence, cands: lis
     unseen = sum(1 for w in weights.values() if w == 0)
     q_terms = set(weights)
     best_terms = set(content_terms(best.text))
+    # The best sentence embedded on its own (one short model call), and the raw cosine of
+    # the top chunks: the two strongest single signals on ClapNQ dev.
+    sep_best = float(bot.embedder.encode([best.text])[0] @ qvec)
+    top_ids = [p.chunk_id for p in passages[:3] if p.chunk_id >= 0]
+    chunk_dense = float((bot.snapshot.vectors.vectors(top_ids) @ qvec).max()) if top_ids else 0.0
     return {
+        "sep_best": sep_best,
+        "chunk_dense": chunk_dense,
         "best_dense": best.dense,
         "best_coverage": best.coverage,
         "max_dense": dense_sorted[0],
@@ -200,6 +207,8 @@ def refusal_features(bot: "Assistant", question: str, best: Evidence, cands: lis
         "top_score": passages[0].score if passages else 0.0,
         "dense_margin": dense_sorted[0] - (dense_sorted[1] if len(dense_sorted) > 1 else 0.0),
         "type_match": type_match(question, best.text),
+        # asked for a date/number/name and none of the three best sentences has one
+        "type_mismatch": float(question_type(question) is not None and max(type_match(question, e.text) for e in top3) == 0.0),
         "type_match_top3": max(type_match(question, e.text) for e in top3),
         "missing_rare": (max(missing) / norm) if missing else 0.0,
         "unseen_terms": unseen / max(1, len(weights)),
@@ -297,7 +306,7 @@ def gather_evidence(
     score_question = question if query == question else f"{question} {query}"
     score_evidence(bot, score_question, qvec, cands, vecs)
     best = max(cands, key=lambda e: e.score)
-    return EvidenceSet(query, passages, cands, best, refusal_features(bot, question, best, cands, passages))
+    return EvidenceSet(query, passages, cands, best, refusal_features(bot, question, qvec, best, cands, passages))
 
 
 def extractive_answer(

@@ -196,6 +196,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(str(e))
     except KeyboardInterrupt:
         return _fail("interrupted", 130)
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover
