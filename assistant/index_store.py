@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from .fsutil import fsync_dir
 from .lexical import LexicalIndex
 from .sentence_store import SentenceVectors
 from .types import Chunk
@@ -100,24 +101,13 @@ class IndexSnapshot:
             raise IndexError_(f"vector dimension {self.vectors.dimension} != manifest {self.dimension}")
 
 
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _fsync_tree(path: Path) -> None:
     for p in sorted(path.rglob("*")):
         if p.is_file():
             with open(p, "rb") as f:
                 os.fsync(f.fileno())
     for p in sorted([path, *[q for q in path.rglob("*") if q.is_dir()]]):
-        _fsync_dir(p)
+        fsync_dir(p)
 
 
 def save_snapshot(index_dir: Path, snap: IndexSnapshot) -> str:
@@ -148,14 +138,14 @@ def save_snapshot(index_dir: Path, snap: IndexSnapshot) -> str:
     _fsync_tree(tmp)
     final = root / name
     os.replace(tmp, final)
-    _fsync_dir(root)
+    fsync_dir(root)
     pointer = index_dir / f".{CURRENT}.{uuid.uuid4().hex[:8]}.tmp"
     with open(pointer, "w", encoding="utf-8") as f:
         f.write(name + "\n")
         f.flush()
         os.fsync(f.fileno())
     os.replace(pointer, index_dir / CURRENT)
-    _fsync_dir(index_dir)
+    fsync_dir(index_dir)
     snap.name = name
     prune(index_dir)
     return name
@@ -236,27 +226,24 @@ def _load_folder(folder: Path, identity: dict[str, Any] | None, name: str) -> In
         next_id = int(m["next_id"])
     except (KeyError, TypeError, ValueError) as e:
         raise IndexError_(f"manifest is malformed ({e})") from None
-    try:
-        vectors = load_store(folder / VECTORS)
-    except FileNotFoundError:
-        raise
-    except Exception as e:  # faiss raises RuntimeError on truncated files
-        raise IndexError_(f"vector file is unreadable ({str(e).splitlines()[0][:120]})") from None
-    try:
-        lexical = LexicalIndex.load(folder / LEXICAL)
-    except FileNotFoundError:
-        raise
-    except Exception as e:
-        raise IndexError_(f"keyword index is unreadable ({e})") from None
-    try:
-        sentences = SentenceVectors.load(folder / SENTENCES)
-    except FileNotFoundError:
-        raise
-    except Exception as e:
-        raise IndexError_(f"sentence vectors are unreadable ({e})") from None
+    vectors = _read_part("vector file is", load_store, folder / VECTORS)
+    lexical = _read_part("keyword index is", LexicalIndex.load, folder / LEXICAL)
+    sentences = _read_part("sentence vectors are", SentenceVectors.load, folder / SENTENCES)
     snap = IndexSnapshot(m["identity"], dimension, documents, chunks, vectors, lexical, sentences, next_id, name)
     snap.check()
     return snap
+
+
+def _read_part(what: str, load, path: Path):
+    """Load one file of a snapshot; a damaged file becomes ``IndexError_`` (missing stays
+    ``FileNotFoundError`` so the caller can retry a snapshot pruned mid-load)."""
+    try:
+        return load(path)
+    except FileNotFoundError:
+        raise
+    except Exception as e:  # faiss raises RuntimeError on truncated files, numpy ValueError, ...
+        detail = str(e).splitlines()[0][:120] if str(e).strip() else type(e).__name__
+        raise IndexError_(f"{what} unreadable ({detail})") from None
 
 
 def chunk_array(snap: IndexSnapshot) -> tuple[np.ndarray, list[str]]:

@@ -25,6 +25,8 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
+from .fsutil import fsync_dir
+
 ALLOWED_SUFFIXES = (".txt", ".md", ".pdf")
 DEFAULT_MAX_BYTES = int(float(os.environ.get("ASSISTANT_MAX_UPLOAD_MB", "50")) * 1024 * 1024)
 
@@ -174,21 +176,8 @@ def save_upload(
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-    _fsync_dir(target.parent)
+    fsync_dir(target.parent)
     return target
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def backup(path: Path) -> Path | None:
