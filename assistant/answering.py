@@ -303,8 +303,12 @@ def gather_evidence(
     cands, vecs = candidate_sentences(bot, passages)
     if not cands:
         return EvidenceSet(query, passages, cands, None, {})
-    score_question = question if query == question else f"{question} {query}"
-    score_evidence(bot, score_question, qvec, cands, vecs)
+    if query != question:
+        # A follow-up: the conversation finds the passages, but the sentence to quote is the
+        # one about what is asked now ("And what about batteries?" -> the battery sentence).
+        focus = qvec + bot.embedder.encode([question])[0]
+        qvec = focus / max(float(np.linalg.norm(focus)), 1e-12)
+    score_evidence(bot, question, qvec, cands, vecs)
     best = max(cands, key=lambda e: e.score)
     return EvidenceSet(query, passages, cands, best, refusal_features(bot, question, qvec, best, cands, passages))
 
