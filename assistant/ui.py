@@ -205,7 +205,7 @@ class ChatApp:
         corpus = Path(self.bot.corpus_dir).resolve().name
         line = (f"## Korea–U.S. S&T cooperation documents\n"
                 f"Ask questions in plain English; every answer cites the document, page and sentence it comes from.  \n"
-                f"**Corpus loaded:** `{md_text(corpus)}` — **{st['documents']} documents, {st['chunks']} passages** indexed.")
+                f"**Corpus loaded:** *{md_text(corpus)}* — **{st['documents']} documents, {st['chunks']} passages** indexed.")
         err = getattr(self.bot, "load_error", None)
         if err:
             line += f"  \n⚠️ {md_text(err)}"
