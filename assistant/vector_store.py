@@ -67,6 +67,15 @@ class VectorStore(Protocol):
     def load(cls, path: Path) -> "VectorStore": ...
 
 
+def _batch(ids, vectors, dimension: int) -> tuple[np.ndarray, np.ndarray]:
+    """Ids and vectors as contiguous int64/float32 arrays, checked against the store's dimension."""
+    vectors = np.ascontiguousarray(vectors, dtype="float32")
+    ids = np.ascontiguousarray(ids, dtype="int64")
+    if vectors.ndim != 2 or vectors.shape[1] != dimension or len(ids) != len(vectors):
+        raise ValueError(f"expected ({len(ids)}, {dimension}) vectors, got {vectors.shape}")
+    return ids, vectors
+
+
 class FaissStore:
     """Exact inner-product search (``IndexFlatIP``) wrapped in ``IndexIDMap2`` for stable ids.
 
@@ -81,10 +90,7 @@ class FaissStore:
         self._index = index if index is not None else faiss.IndexIDMap2(faiss.IndexFlatIP(self.dimension))
 
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
-        vectors = np.ascontiguousarray(vectors, dtype="float32")
-        ids = np.ascontiguousarray(ids, dtype="int64")
-        if vectors.ndim != 2 or vectors.shape[1] != self.dimension or len(ids) != len(vectors):
-            raise ValueError(f"expected ({len(ids)}, {self.dimension}) vectors, got {vectors.shape}")
+        ids, vectors = _batch(ids, vectors, self.dimension)
         if len(ids):
             self._index.add_with_ids(vectors, ids)
 
@@ -292,10 +298,7 @@ class IVFStore:
     # ------------------------------------------------------------------ VectorStore
 
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
-        vectors = np.ascontiguousarray(vectors, dtype="float32")
-        ids = np.ascontiguousarray(ids, dtype="int64")
-        if vectors.ndim != 2 or vectors.shape[1] != self.dimension or len(ids) != len(vectors):
-            raise ValueError(f"expected ({len(ids)}, {self.dimension}) vectors, got {vectors.shape}")
+        ids, vectors = _batch(ids, vectors, self.dimension)
         if len(ids):
             self._version += 1
             self._index.add_with_ids(vectors, ids)
