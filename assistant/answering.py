@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
 
-from .chunking import split_sentences
 from .lexical import tokenize
 from .types import Answer, Citation, Passage
 
@@ -75,11 +74,6 @@ def retrieval_query(question: str, history: Sequence[tuple[str, str]] | None) ->
 # ------------------------------------------------------------------ sentence scoring
 
 
-def content_terms(text: str) -> list[str]:
-    """Stemmed, stopword-free terms (the same analysis as BM25)."""
-    return tokenize(text)
-
-
 def candidate_sentences(bot: "Assistant", passages: Sequence[Passage], max_passages: int = 5) -> tuple[list[Evidence], np.ndarray]:
     """Sentences of the top passages, each once (overlapping chunks repeat sentences), with
     their vectors from the index (pooled at index time: no model call here)."""
@@ -99,17 +93,19 @@ def candidate_sentences(bot: "Assistant", passages: Sequence[Passage], max_passa
     return out, (np.vstack(vecs) if vecs else np.zeros((0, 1), dtype="float32"))
 
 
-def score_evidence(bot: "Assistant", question: str, qvec: np.ndarray, cands: list[Evidence], vecs: np.ndarray) -> None:
-    """Fill ``dense``, ``coverage`` and ``score`` of each candidate sentence."""
+def score_evidence(weights: Mapping[str, float], qvec: np.ndarray, cands: list[Evidence], vecs: np.ndarray) -> None:
+    """Fill ``dense``, ``coverage`` and ``score`` of each candidate sentence.
+
+    ``weights`` are the question's term weights (``term_weights``).
+    """
     if not cands:
         return
     dense = vecs @ qvec
-    weights = term_weights(bot, question)
     total = sum(weights.values()) or 1.0
     for e, d in zip(cands, dense):
-        terms = set(content_terms(e.text))
+        terms = set(tokenize(e.text))
         if e.rank == 0:
-            terms |= set(content_terms(e.passage.title))
+            terms |= set(tokenize(e.passage.title))
         e.dense = float(d)
         e.coverage = sum(w for t, w in weights.items() if t in terms) / total
         brevity = -0.08 if len(e.text.split()) < 5 else 0.0
@@ -118,7 +114,7 @@ def score_evidence(bot: "Assistant", question: str, qvec: np.ndarray, cands: lis
 
 def term_weights(bot: "Assistant", text: str) -> dict[str, float]:
     """IDF weight of each content term of ``text``; 0 for a term the corpus never uses."""
-    terms = list(dict.fromkeys(content_terms(text)))
+    terms = list(dict.fromkeys(tokenize(text)))
     if not terms:
         return {}
     lex = bot.snapshot.lexical
@@ -174,7 +170,9 @@ def _calibration() -> dict[str, Any]:
         return {"weights": {"best_dense": 6.0, "best_coverage": 4.0, "top_score": 0.0}, "bias": -6.0, "threshold": 0.5}
 
 
-def refusal_features(bot: "Assistant", question: str, qvec: np.ndarray, best: Evidence, cands: list[Evidence], passages: Sequence[Passage]) -> dict[str, float]:
+def refusal_features(
+    bot: "Assistant", question: str, weights: Mapping[str, float], qvec: np.ndarray, best: Evidence, cands: list[Evidence], passages: Sequence[Passage]
+) -> dict[str, float]:
     """Evidence strength features used by the calibrated refusal model.
 
     Beyond similarity, two signals matter when every passage is on topic: does the best
@@ -183,15 +181,14 @@ def refusal_features(bot: "Assistant", question: str, qvec: np.ndarray, best: Ev
     """
     dense_sorted = sorted((e.dense for e in cands), reverse=True)
     top3 = sorted(cands, key=lambda e: e.score, reverse=True)[:3]
-    weights = term_weights(bot, question)
     top_terms: set[str] = set()
     for p in passages[:3]:
-        top_terms |= set(content_terms(p.title + " " + p.text))
+        top_terms |= set(tokenize(p.title + " " + p.text))
     norm = math.log(1 + max(1, len(bot.snapshot.lexical)))
     missing = [w for t, w in weights.items() if w > 0 and t not in top_terms]
     unseen = sum(1 for w in weights.values() if w == 0)
     q_terms = set(weights)
-    best_terms = set(content_terms(best.text))
+    best_terms = set(tokenize(best.text))
     # The best sentence embedded on its own (one short model call), and the raw cosine of
     # the top chunks: the two strongest single signals on ClapNQ dev.
     sep_best = float(bot.embedder.encode([best.text])[0] @ qvec)
@@ -230,7 +227,7 @@ def is_answerable(features: Mapping[str, float]) -> bool:
 
 
 def _near_duplicate(a: str, b: str) -> bool:
-    ta, tb = set(content_terms(a)), set(content_terms(b))
+    ta, tb = set(tokenize(a)), set(tokenize(b))
     if not ta or not tb:
         return a.strip() == b.strip()
     return len(ta & tb) / min(len(ta), len(tb)) >= 0.7
@@ -308,9 +305,10 @@ def gather_evidence(
         # one about what is asked now ("And what about batteries?" -> the battery sentence).
         focus = qvec + bot.embedder.encode([question])[0]
         qvec = focus / max(float(np.linalg.norm(focus)), 1e-12)
-    score_evidence(bot, question, qvec, cands, vecs)
+    weights = term_weights(bot, question)
+    score_evidence(weights, qvec, cands, vecs)
     best = max(cands, key=lambda e: e.score)
-    return EvidenceSet(query, passages, cands, best, refusal_features(bot, question, qvec, best, cands, passages))
+    return EvidenceSet(query, passages, cands, best, refusal_features(bot, question, weights, qvec, best, cands, passages))
 
 
 def extractive_answer(

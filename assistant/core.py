@@ -78,10 +78,10 @@ class Assistant:
 
     @property
     def snapshot(self) -> IndexSnapshot:
-        snap = self._snapshot
-        if snap is None:
-            snap = IndexSnapshot.empty(self.settings.identity(), 384)
-        return snap
+        """The live index (an empty one until something is indexed)."""
+        if self._snapshot is None:
+            self._snapshot = IndexSnapshot.empty(self.settings.identity(), self.embedder.dimension)
+        return self._snapshot
 
     def update_index(self, rebuild: bool = False, progress: ProgressFn | None = None) -> IndexReport:
         """Embed new and changed files, drop deleted ones, and swap in the new index.

@@ -13,8 +13,9 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Sequence
 
-from .answering import NOT_FOUND, content_terms
+from .answering import NOT_FOUND
 from .chunking import split_sentences
+from .lexical import tokenize
 from .types import Answer, Citation, Passage
 
 if TYPE_CHECKING:
@@ -46,7 +47,7 @@ def build_messages(question: str, passages: Sequence[Passage], history: Sequence
     convo = ""
     if history:
         convo = "Earlier in this conversation:\n" + "\n".join(f"Q: {q}\nA: {a}" for q, a in list(history)[-3:]) + "\n\n"
-    user = f"Passages:\n\n" + "\n\n".join(blocks) + f"\n\n{convo}Question: {question}\nAnswer with [n] citations, or NOT FOUND."
+    user = "Passages:\n\n" + "\n\n".join(blocks) + f"\n\n{convo}Question: {question}\nAnswer with [n] citations, or NOT FOUND."
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
 
 
@@ -74,10 +75,10 @@ def chat(url: str, model: str | None, messages: list[dict], timeout: float) -> s
 
 def _best_quote(passage: Passage, claim: str) -> tuple[int, int]:
     """The sentence of ``passage`` that shares most words with ``claim`` (document offsets)."""
-    claim_terms = set(content_terms(claim))
+    claim_terms = set(tokenize(claim))
     best, best_overlap = None, -1
     for a, b in split_sentences(passage.text):
-        overlap = len(claim_terms & set(content_terms(passage.text[a:b])))
+        overlap = len(claim_terms & set(tokenize(passage.text[a:b])))
         if overlap > best_overlap:
             best, best_overlap = (a, b), overlap
     a, b = best or (0, len(passage.text))
@@ -98,10 +99,10 @@ def check_reply(reply: str, passages: Sequence[Passage]) -> tuple[str, list[Cita
         bare = MARKER.sub("", sent).strip()
         if not bare:
             continue
-        terms = set(content_terms(bare))
+        terms = set(tokenize(bare))
         support_terms: set[str] = set()
         for n in valid:
-            support_terms |= set(content_terms(passages[n - 1].title + " " + passages[n - 1].text))
+            support_terms |= set(tokenize(passages[n - 1].title + " " + passages[n - 1].text))
         supported = bool(valid) and (not terms or len(terms & support_terms) / len(terms) >= MIN_SUPPORT)
         if not supported:
             out.append(bare + UNSUPPORTED)

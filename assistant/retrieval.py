@@ -46,7 +46,7 @@ class FusionSettings:
     meta_weight: float = 1.0  # title / file name / date keyword coverage, [0, 1]
     date_weight: float = 2.5  # document dated in a year (and month) the query names
     rerank: int = 40  # fused candidates that get sentence-level scoring
-    sentence_dense_weight: float = 0.0  # best sentence cosine (encodes sentences of the head; cached)
+    sentence_dense_weight: float = 0.0  # best sentence cosine (stored sentence vectors; off: no gain on ClapNQ dev)
     doc_weight: float = 0.0  # bonus from the document's second-best candidate chunk
 
 
@@ -205,8 +205,7 @@ class Retriever:
             score = bm
         else:
             dense = snap.vectors.vectors(ids) @ qv
-            self._qv = qv
-            score = self._fuse(query, ids, dense, bm)
+            score = self._fuse(query, qv, ids, dense, bm)
         order = np.argsort(-score, kind="stable")[:k]
         out = []
         for j in order:
@@ -217,7 +216,7 @@ class Retriever:
 
     # ------------------------------------------------------------------ fusion
 
-    def _fuse(self, query: str, ids: np.ndarray, dense: np.ndarray, bm: np.ndarray) -> np.ndarray:
+    def _fuse(self, query: str, qv: np.ndarray, ids: np.ndarray, dense: np.ndarray, bm: np.ndarray) -> np.ndarray:
         f, snap = self.fusion, self.snap
         score = f.dense_weight * _z(dense.astype("float64")) + f.lexical_weight * _z(bm.astype("float64"))
         cache = _cache(snap)
@@ -244,23 +243,6 @@ class Retriever:
         if f.sentence_weight and terms.tokens:
             top = np.argsort(-score)[: f.rerank]
             units = cache["units"]
-            qv = getattr(self, "_qv", None)
-            svecs = cache.setdefault("svecs", {})
-            if f.sentence_dense_weight and qv is not None:
-                todo = [int(ids[j]) for j in top if int(ids[j]) not in svecs]
-                texts, owners = [], []
-                for cid in todo:
-                    u = units.get(cid)
-                    if u is None:
-                        u = units[cid] = sentence_units(snap.chunks[cid].text)
-                    text = snap.chunks[cid].text
-                    for a, b, _ in u:
-                        texts.append(text[a:b])
-                        owners.append(cid)
-                if texts:
-                    vecs = self.embedder.encode(texts)
-                    for cid in todo:
-                        svecs[cid] = vecs[[i for i, o in enumerate(owners) if o == cid]]
             for j in top:
                 cid = int(ids[j])
                 u = units.get(cid)
@@ -268,8 +250,11 @@ class Retriever:
                     u = units[cid] = sentence_units(snap.chunks[cid].text)
                 one, two = best_window_coverage(terms, u)
                 score[j] += f.sentence_weight * (0.5 * one + 0.5 * two)
-                if f.sentence_dense_weight and qv is not None and len(svecs.get(cid, ())):
-                    score[j] += f.sentence_dense_weight * float((svecs[cid] @ qv).max())
+                if f.sentence_dense_weight:
+                    # sentence vectors were pooled at index time (sentence_store): no encoding here
+                    svecs = snap.sentences.for_chunk(cid)[2]
+                    if len(svecs):
+                        score[j] += f.sentence_dense_weight * float((svecs @ qv).max())
             # candidates outside the re-ranked head cannot overtake it
             rest = np.ones(len(score), dtype=bool)
             rest[top] = False

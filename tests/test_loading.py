@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from assistant.config import Settings
-from assistant.loading import DocumentLoader, LoadError, load_document, scan_corpus
+from assistant.loading import LoadError, load_document, scan_corpus
 from conftest import (
     AES_EMPTY_PASSWORD_PDF,
     CORRUPT_PDF,
