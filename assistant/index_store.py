@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from .fsutil import fsync_dir
-from .lexical import LexicalIndex
+from .lexical import LexicalIndex, StaleTokenizer
 from .sentence_store import SentenceVectors
 from .types import Chunk
 from .vector_store import FaissStore, VectorStore, choose_store, load_store
@@ -227,11 +227,32 @@ def _load_folder(folder: Path, identity: dict[str, Any] | None, name: str) -> In
     except (KeyError, TypeError, ValueError) as e:
         raise IndexError_(f"manifest is malformed ({e})") from None
     vectors = _read_part("vector file is", load_store, folder / VECTORS)
-    lexical = _read_part("keyword index is", LexicalIndex.load, folder / LEXICAL)
+    try:
+        lexical = _read_part("keyword index is", LexicalIndex.load, folder / LEXICAL)
+    except _StaleKeywords:
+        lexical = rebuild_lexical(chunks, documents)
     sentences = _read_part("sentence vectors are", SentenceVectors.load, folder / SENTENCES)
     snap = IndexSnapshot(m["identity"], dimension, documents, chunks, vectors, lexical, sentences, next_id, name)
     snap.check()
     return snap
+
+
+class _StaleKeywords(Exception):
+    """The keyword index is intact but was built by another tokenizer version."""
+
+
+def rebuild_lexical(chunks: dict[int, Chunk], documents: dict[str, DocumentRecord]) -> LexicalIndex:
+    """BM25 rebuilt from the manifest's chunk texts, in memory.
+
+    Why: a new keyword tokenizer only changes BM25; re-embedding every chunk for it (what
+    an unreadable snapshot leads to) costs minutes, tokenising costs a second. The next
+    index update persists the rebuilt index.
+    """
+    from .indexing import lexical_text  # the one definition of what BM25 indexes (indexing imports this module)
+
+    ordered = sorted(chunks.values(), key=lambda c: c.id)
+    dates = {s: d.date for s, d in documents.items()}
+    return LexicalIndex.build([c.id for c in ordered], [lexical_text(c, dates.get(c.source)) for c in ordered])
 
 
 def _read_part(what: str, load, path: Path):
@@ -241,6 +262,8 @@ def _read_part(what: str, load, path: Path):
         return load(path)
     except FileNotFoundError:
         raise
+    except StaleTokenizer as e:
+        raise _StaleKeywords(str(e)) from None
     except Exception as e:  # faiss raises RuntimeError on truncated files, numpy ValueError, ...
         detail = str(e).splitlines()[0][:120] if str(e).strip() else type(e).__name__
         raise IndexError_(f"{what} unreadable ({detail})") from None

@@ -6,7 +6,8 @@ BM25 is the stronger signal; on general questions over varied passages (ClapNQ) 
 The fusion keeps both by scoring every candidate on five normalised features:
 
 1. ``dense``  — cosine of query and chunk embeddings, z-normalised over the candidates;
-2. ``bm25``   — BM25 of the chunk (its text plus its document's title and date), z-normalised;
+2. ``bm25``   — BM25 of the chunk (its text plus its document's title and date; words, word
+   pairs and the corpus's acronym definitions, see ``lexical``), z-normalised;
 3. ``sentence`` — sentence-level evidence (``evidence.best_window_coverage``): the share of
    the query's keyword weight found in the chunk's best sentence / pair of sentences;
 4. ``meta``   — how much of the query's keyword weight the document's *title, file name and
@@ -30,7 +31,7 @@ import numpy as np
 from .embedding import Embedder
 from .evidence import QueryTerms, best_window_coverage, sentence_units
 from .index_store import IndexSnapshot
-from .lexical import query_tokens, tokenize
+from .lexical import tokenize
 from .types import Passage
 
 
@@ -42,7 +43,8 @@ class FusionSettings:
     candidates: int = 50  # taken from each retriever before fusion
     dense_weight: float = 1.0  # z-normalised cosine
     lexical_weight: float = 0.5  # z-normalised BM25
-    sentence_weight: float = 1.0  # best sentence / sentence-pair keyword coverage, [0, 1]
+    sentence_weight: float = 2.0  # best sentence / sentence-pair keyword coverage, [0, 1]; 1.0 -> 2.0 when word
+    # pairs joined BM25: within one document the answer chunk is the one whose sentence holds the rare words
     meta_weight: float = 1.0  # title / file name / date keyword coverage, [0, 1]
     date_weight: float = 2.5  # document dated in a year (and month) the query names
     rerank: int = 40  # fused candidates that get sentence-level scoring
@@ -181,8 +183,7 @@ class Retriever:
             qv = query_vector if query_vector is not None else self.embedder.encode([query])[0]
             _, ids = snap.vectors.search(qv[None, :], n_cand, allowed)
             cand.update((int(i), None) for i in ids[0] if i >= 0)
-        q_tokens = query_tokens(query)
-        lex = snap.lexical.scores(q_tokens) if f.mode != "dense" else np.zeros(0)
+        lex = snap.lexical.scores(snap.lexical.query_terms(query)) if f.mode != "dense" else np.zeros(0)
         if len(lex):
             lex_ids = snap.lexical.chunk_ids
             if allowed is not None:

@@ -144,6 +144,58 @@ def test_old_keyword_index_is_rebuilt(tmp_path):
         LexicalIndex.load(tmp_path)
 
 
+def test_acronyms_are_harvested_from_the_texts_and_match_both_ways():
+    from assistant.lexical import LexicalIndex, harvest_acronyms
+
+    texts = [
+        "NIST will sign an MOU with the Korean Agency for Technology and Standards (KATS).",
+        "The National Institute of Standards and Technology (NIST) leads the quantum work.",
+        "The Korean Agency for Technology and Standards hosted the meeting in Seoul.",
+        "Standards bodies from several countries met on technology policy.",
+    ]
+    acr = harvest_acronyms(texts)
+    assert acr["KATS"] == [("korean", "agenc", "technolog", "standard")]
+    assert "MOU" not in acr  # used, never defined here
+    idx = LexicalIndex.build([1, 2, 3, 4], texts)
+    # the acronym finds the spelled-out form and vice versa; generic words alone score nothing
+    s = idx.scores("KATS")
+    assert s[2] > 0 and s[1] == s[3] == 0
+    assert idx.scores("National Institute of Standards and Technology")[0] > 0  # text 0 says only "NIST"
+
+
+def test_word_pairs_prefer_the_name_over_scattered_words():
+    from assistant.lexical import LexicalIndex
+
+    texts = [
+        "Open networks matter; the RAN vendors were open about costs.",
+        "They committed to Open RAN approaches for 5G.",
+    ]
+    idx = LexicalIndex.build([1, 2], texts)
+    s = idx.scores("What about Open RAN?")
+    assert s[1] > s[0]
+    assert "nasa" in idx.query_terms("What is NASA's plan?") and "s" not in idx.query_terms("What is NASA's plan?")
+
+
+def test_new_keyword_tokenizer_rebuilds_bm25_without_reembedding(bot, monkeypatch):
+    """A tokenizer version change rebuilds BM25 from the stored chunk texts; the vectors are reused."""
+    import json
+
+    from assistant.index_store import load_snapshot
+
+    index_dir = bot.index_dir
+    snap = load_snapshot(index_dir, None)
+    tok = index_dir / "snapshots" / snap.name / "lexical" / "tokenizer.json"
+    meta = json.loads(tok.read_text())
+    try:
+        tok.write_text(json.dumps({**meta, "version": 1}))
+        again = load_snapshot(index_dir, None)
+        assert len(again.lexical) == len(snap.lexical) and again.vectors is not None
+        q = "Cho Tae-yong"
+        assert (again.lexical.scores(q) == snap.lexical.scores(q)).all()
+    finally:
+        tok.write_text(json.dumps(meta))
+
+
 @pytest.mark.slow
 @needs_shared(EVAL / "clapnq")
 def test_quick_benchmark_levels(tmp_path, monkeypatch):
