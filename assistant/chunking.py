@@ -15,8 +15,10 @@ from .config import ChunkSettings
 from .types import Chunk, Document
 
 # A sentence ends at . ! ? (plus closing quotes/brackets) followed by whitespace, or at a
-# line break. A regular expression keeps this fast (the splitter runs on every page of
-# every PDF); the abbreviation guard below handles "U.S.", "Nov. 15", "Dr. Kim", "e.g.".
+# line break that is structural (see ``_line_break_ends_sentence``): hard-wrapped Markdown
+# and PDF text break lines mid-sentence. A regular expression keeps this fast (the splitter
+# runs on every page of every PDF); the abbreviation guard below handles "U.S.", "Nov. 15",
+# "Dr. Kim", "e.g.".
 # A match only starts at the beginning of a run of punctuation: otherwise a long run with no
 # space after it ("....." x 100k) is re-scanned from every position, which is quadratic.
 _BOUNDARY = re.compile(r"""(?<![.!?])[.!?]+["'”’)\]]*(?=\s)|\n""")
@@ -26,6 +28,8 @@ _ABBREVIATIONS = {
     "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
     "mt", "ft", "u.s", "u.k", "e.g", "i.e", "al", "cf", "p", "pp",
 }
+_LIST_OR_HEADING = re.compile(r"[ \t]*(?:[-*•+▪●◦]|\d{1,3}[.)]|[a-z][.)]|#{1,6})[ \t]")
+_SHORT_LINE = 45  # characters: a shorter line without closing punctuation is a heading or a label
 _WORD_BEFORE = re.compile(r"([A-Za-z](?:[A-Za-z.]*[A-Za-z])?)\.?$")
 
 
@@ -42,6 +46,25 @@ def _is_abbreviation(text: str, dot: int) -> bool:
     return bool(re.fullmatch(r"(?:[a-z]\.)+[a-z]", word))  # "u.s", "e.g"
 
 
+def _line_break_ends_sentence(text: str, nl: int, end: int) -> bool:
+    """Whether the line break at ``nl`` ends a sentence rather than wrapping one.
+
+    It does before a blank line (a paragraph), before a list item or Markdown heading, and
+    after a short line such as a title ("Legal working age") when the next line starts like
+    a sentence. A long line followed by more text is a wrapped sentence, whose quote must
+    stay whole.
+    """
+    rest = text[nl + 1:end]
+    nxt = rest.lstrip(" \t")
+    if not nxt or nxt[0] in "\r\n" or _LIST_OR_HEADING.match(rest):
+        return True
+    line_start = text.rfind("\n", 0, nl) + 1
+    line = text[line_start:nl].strip()
+    if not line or line.startswith("#") or line.endswith(":") or line.endswith("|"):
+        return True
+    return len(line) < _SHORT_LINE and not nxt[0].islower()
+
+
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
     """Return (start, end) spans of the sentences in ``text[start:end]``, whitespace trimmed."""
     end = len(text) if end is None else end
@@ -49,6 +72,8 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
     cur = start
     for m in _BOUNDARY.finditer(text, start, end):
         cut = m.end()
+        if text[m.start()] == "\n" and not _line_break_ends_sentence(text, m.start(), end):
+            continue
         if text[m.start()] == ".":
             nxt = text[cut:cut + 3].lstrip()
             if _is_abbreviation(text, m.start()):

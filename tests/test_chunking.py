@@ -77,6 +77,13 @@ def test_ids_are_sequential_from_next_id(chunker):
         ("He said, “Yes.” She left.", ["He said, “Yes.”", "She left."]),
         ("calendar year . Any change", ["calendar year .", "Any change"]),
         ("Line one\nLine two", ["Line one", "Line two"]),
+        # a hard-wrapped sentence stays whole; a paragraph, list item or heading line ends one
+        ("The United States and the Republic of Korea pledge to strengthen\nour alliance today. Next.",
+         ["The United States and the Republic of Korea pledge to strengthen\nour alliance today.", "Next."]),
+        ("Legal working age\nThe minimum age is 14.", ["Legal working age", "The minimum age is 14."]),
+        ("The two sides agree to cooperate on\n-   semiconductors\n-   batteries", ["The two sides agree to cooperate on", "-   semiconductors", "-   batteries"]),
+        ("First paragraph without a stop\n\nSecond paragraph", ["First paragraph without a stop", "Second paragraph"]),
+        ("## Science and Technology\nWe will deepen our cooperation.", ["## Science and Technology", "We will deepen our cooperation."]),
         ("Costs $10.5 million. Done!", ["Costs $10.5 million.", "Done!"]),
     ],
 )
