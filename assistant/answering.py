@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
@@ -74,9 +74,29 @@ def retrieval_query(question: str, history: Sequence[tuple[str, str]] | None) ->
 # ------------------------------------------------------------------ sentence scoring
 
 
+_TERMINAL = re.compile(r"[.!?:;][\"'”’)\]]*$")
+_BULLET = re.compile(r"^\s*([-*•+]|\d+[.)])\s")
+
+
+def is_heading(text: str, before: str, after: str) -> bool:
+    """A title or section heading: a short line of its own with no closing punctuation.
+
+    Headings echo the question's topic ("Legal working age") without answering it, so they
+    are context, never the quoted answer. ``before``/``after`` are the characters around the
+    sentence ("" at a passage edge); list items ("- $2.5 billion for 5G") are not headings.
+    """
+    line = text.strip()
+    if line.startswith("#"):
+        return True
+    if _TERMINAL.search(line) or _BULLET.match(line) or len(line.split()) > 12:
+        return False
+    return before in ("", "\n") and after in ("", "\n")
+
+
 def candidate_sentences(bot: "Assistant", passages: Sequence[Passage], max_passages: int = 5) -> tuple[list[Evidence], np.ndarray]:
     """Sentences of the top passages, each once (overlapping chunks repeat sentences), with
-    their vectors from the index (pooled at index time: no model call here)."""
+    their vectors from the index (pooled at index time: no model call here). Headings are
+    left out: they name the topic, they do not answer."""
     seen: set[tuple[str, int, int]] = set()
     out: list[Evidence] = []
     vecs: list[np.ndarray] = []
@@ -88,7 +108,11 @@ def candidate_sentences(bot: "Assistant", passages: Sequence[Passage], max_passa
             if key in seen or not (p.start <= a < b <= p.end):
                 continue
             seen.add(key)
-            out.append(Evidence(p, a, b, p.text[a - p.start : b - p.start], rank=rank))
+            i, j = a - p.start, b - p.start
+            before, after = p.text[:i].rstrip(" \t")[-1:], p.text[j:].lstrip(" \t")[:1]
+            if is_heading(p.text[i:j], before, after):
+                continue
+            out.append(Evidence(p, a, b, p.text[i:j], rank=rank))
             vecs.append(vec)
     return out, (np.vstack(vecs) if vecs else np.zeros((0, 1), dtype="float32"))
 
@@ -300,15 +324,23 @@ def gather_evidence(
     cands, vecs = candidate_sentences(bot, passages)
     if not cands:
         return EvidenceSet(query, passages, cands, None, {})
-    if query != question:
-        # A follow-up: the conversation finds the passages, but the sentence to quote is the
-        # one about what is asked now ("And what about batteries?" -> the battery sentence).
-        focus = qvec + bot.embedder.encode([question])[0]
-        qvec = focus / max(float(np.linalg.norm(focus)), 1e-12)
-    weights = term_weights(bot, question)
-    score_evidence(weights, qvec, cands, vecs)
-    best = max(cands, key=lambda e: e.score)
-    return EvidenceSet(query, passages, cands, best, refusal_features(bot, question, weights, qvec, best, cands, passages))
+    if query == question:
+        weights = term_weights(bot, question)
+        score_evidence(weights, qvec, cands, vecs)
+        best = max(cands, key=lambda e: e.score)
+        return EvidenceSet(query, passages, cands, best, refusal_features(bot, question, weights, qvec, best, cands, passages))
+    # A follow-up: the conversation finds the passages, but the sentence to quote is the one
+    # about what is asked now ("And what about batteries?" -> the battery sentence) ...
+    focus = qvec + bot.embedder.encode([question])[0]
+    score_evidence(term_weights(bot, question), focus / max(float(np.linalg.norm(focus)), 1e-12), cands, vecs)
+    best = cands.index(max(cands, key=lambda e: e.score))
+    # ... while whether it answers is judged on the whole question the conversation asks
+    # ("which institutes ... quantum" + "and batteries?"): the bare words are too short to judge.
+    judged = [replace(e) for e in cands]
+    weights = term_weights(bot, query)
+    score_evidence(weights, qvec, judged, vecs)
+    features = refusal_features(bot, query, weights, qvec, judged[best], judged, passages)
+    return EvidenceSet(query, passages, cands, cands[best], features)
 
 
 def extractive_answer(
