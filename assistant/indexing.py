@@ -11,9 +11,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from collections import deque
+from contextlib import closing
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable, Iterator, TypeVar
 
 import numpy as np
 
@@ -39,7 +42,11 @@ ProgressFn = Callable[[float, str], None]
 """Called with (fraction done, message); the UI turns it into a progress bar."""
 
 EMBED_BATCH_CHUNKS = 256  # chunks embedded together; bounds memory while streaming a corpus
+READ_AHEAD_DOCS = 2  # documents read and chunked in the background while earlier ones are embedded
 LOCK_NAME = ".lock"
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def file_sha256(path: Path) -> str:
@@ -68,6 +75,31 @@ def index_lock(index_dir: Path, timeout: float = 600.0):
 
     Path(index_dir).mkdir(parents=True, exist_ok=True)
     return FileLock(str(Path(index_dir) / LOCK_NAME), timeout=timeout)
+
+
+def read_ahead(read: Callable[[T], R], items: Iterable[T], depth: int = READ_AHEAD_DOCS) -> Iterator[tuple[T, "Future[R]"]]:
+    """Yield ``(item, future of read(item))`` in order, with up to ``depth`` items read ahead.
+
+    Why: PDF text is extracted in a worker process and the main process then waits; reading
+    the next documents in one background thread while the caller embeds the current ones
+    overlaps the two. One thread keeps the order (and so chunk ids) deterministic; the window
+    bounds memory to ``depth + 1`` documents. ``future.result()`` re-raises a read's error,
+    so the caller reports it exactly as if it had read the file itself. Stopping early
+    cancels what has not started and waits for the read in progress.
+    """
+    window: deque[tuple[T, Future[R]]] = deque()
+    it = iter(items)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead") as pool:
+        try:
+            for item in it:
+                window.append((item, pool.submit(read, item)))
+                if len(window) > depth:
+                    yield window.popleft()
+            while window:
+                yield window.popleft()
+        finally:
+            for _, fut in window:
+                fut.cancel()
 
 
 @dataclass
@@ -178,14 +210,21 @@ class Indexer:
         pending_chunks = 0
         chunker = Chunker(self.embedder.token_offsets, self.settings.chunking)
         bar = _progress_bar(len(todo), show_progress)
-        with DocumentLoader(self.settings) as loader:
-            for i, (f, sha, st) in enumerate(todo):
+        loader = DocumentLoader(self.settings)
+
+        def read(item: tuple[CorpusFile, str, object]) -> tuple[Document, list[Chunk]]:
+            doc = loader.load(item[0].path, item[0].source)
+            return doc, chunker.run(doc, 0)  # ids are assigned in order below
+
+        # closed in reverse order: the read-ahead thread stops before the PDF worker does
+        with loader, closing(read_ahead(read, todo, READ_AHEAD_DOCS)) as docs:
+            for i, ((f, sha, st), loaded) in enumerate(docs):
                 if progress:
                     progress(i / max(1, len(todo)), f"reading {f.source}")
                 bar.set_postfix_str(f.source[-40:], refresh=False)
                 try:
-                    doc = loader.load(f.path, f.source)
-                    doc_chunks = chunker.run(doc, next_id)
+                    doc, doc_chunks = loaded.result()
+                    doc_chunks = [replace(c, id=c.id + next_id) for c in doc_chunks]
                 except Exception as e:  # one hostile file must never abort the whole build
                     if isinstance(e, LoadError):
                         reason = str(e)
@@ -293,4 +332,4 @@ def _progress_bar(total: int, show: bool):
     return tqdm(total=total, unit="file", desc="Indexing", dynamic_ncols=True)
 
 
-__all__ = ["Indexer", "index_lock", "file_sha256", "embedding_text", "lexical_text"]
+__all__ = ["Indexer", "index_lock", "file_sha256", "embedding_text", "lexical_text", "read_ahead"]

@@ -192,3 +192,59 @@ def test_sentence_vectors_follow_the_chunks(bot, corpus):
     starts, ends, _ = snap.sentences.for_chunk(snap.documents["more.txt"].chunk_ids[0])
     text = (corpus / "more.txt").read_text()
     assert [text[a:b] for a, b in zip(starts, ends)] == ["Quantum sensing is new.", "Batteries matter a lot."]
+
+
+def test_read_ahead_keeps_order_bounds_the_window_and_reraises():
+    import threading
+
+    from assistant.indexing import read_ahead
+
+    started: list[int] = []
+    lock = threading.Lock()
+
+    def read(i: int) -> int:
+        with lock:
+            started.append(i)
+        if i == 3:
+            raise ValueError("bad file 3")
+        return i * 10
+
+    got = []
+    for i, fut in read_ahead(read, range(8), depth=2):
+        if i == 0:
+            fut.result()
+            assert max(started) <= 2  # never more than depth documents beyond the current one
+        try:
+            got.append(fut.result())
+        except ValueError as e:
+            got.append(str(e))
+    assert got == [0, 10, 20, "bad file 3", 40, 50, 60, 70]
+    # stopping early cancels what has not started
+    started.clear()
+    gen = read_ahead(read, range(100), depth=2)
+    next(gen)
+    gen.close()
+    assert len(started) <= 3
+
+
+def test_read_ahead_build_equals_serial_build_with_a_bad_pdf_in_the_middle(corpus, tmp_path, embedder, monkeypatch):
+    import assistant.indexing as indexing
+    from assistant.indexing import Indexer
+
+    shutil.copy(MULTIPAGE_PDF, corpus / "a-paper.pdf")
+    shutil.copy(CORRUPT_PDF, corpus / "b-broken.pdf")
+    shutil.copy(MULTIPAGE_PDF, corpus / "c-paper.pdf")
+    (corpus / "d-empty.txt").write_bytes(b"")
+    runs = {}
+    for depth in (0, 2):  # 0 = read each file only when it is needed (the old, serial order)
+        monkeypatch.setattr(indexing, "READ_AHEAD_DOCS", depth)
+        report, snap = Indexer(corpus, tmp_path / f"index-{depth}", Settings(), embedder).run()
+        runs[depth] = (report, snap)
+    (r0, s0), (r2, s2) = runs[0], runs[2]
+    assert dict(r2.skipped).keys() == {"b-broken.pdf", "d-empty.txt"}
+    assert "damaged" in dict(r2.skipped)["b-broken.pdf"]
+    assert r2.skipped == r0.skipped and r2.added == r0.added
+    assert s2.chunks == s0.chunks  # same ids, sources, pages and text
+    assert {s: r.chunk_ids for s, r in s2.documents.items()} == {s: r.chunk_ids for s, r in s0.documents.items()}
+    ids = s2.vectors.ids()
+    assert (abs(s2.vectors.vectors(ids) - s0.vectors.vectors(ids)) < 1e-5).all()
