@@ -14,6 +14,7 @@ import multiprocessing as mp
 import os
 import re
 import resource
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -376,6 +377,7 @@ def _pdf_worker(conn, mem_limit: int, ocr: bool = False) -> None:  # pragma: no 
 
 
 STARTUP_TIMEOUT_S = 120.0
+STARVED_LIMIT_FACTOR = 4  # wall-clock limit for a PDF whose reader is starved of CPU, in multiples of the timeout
 
 
 class PdfReaderProcess:
@@ -416,9 +418,11 @@ class PdfReaderProcess:
         if self._proc is None or not self._proc.is_alive():
             self._start()
         assert self._conn is not None
+        cpu0, started = self._cpu_seconds(), time.monotonic()
         self._conn.send(str(path))
         while True:
-            if not self._conn.poll(self.timeout_s):  # restarted by each OCR'd page's heartbeat
+            # restarted by each OCR'd page's heartbeat
+            if not self._conn.poll(self.timeout_s) and not self._starved(cpu0, started):
                 self.close(kill=True)
                 raise LoadError(f"PDF took longer than {self.timeout_s:g}s to read; abandoned (damaged or pathological?)")
             try:
@@ -431,6 +435,33 @@ class PdfReaderProcess:
         if status == "error":
             raise LoadError(payload)
         return payload
+
+    def _cpu_seconds(self) -> float:
+        try:
+            import psutil
+
+            t = psutil.Process(self._proc.pid).cpu_times()
+            return t.user + t.system
+        except Exception:  # gone, or no psutil: wall time alone decides
+            return 0.0
+
+    def _starved(self, cpu0: float, started: float) -> bool:
+        """True if the worker is runnable but has had under ``timeout_s`` of CPU for this file.
+
+        Why: the indexer embeds while the worker reads the next PDF, and on a busy 2-core
+        machine a large but healthy PDF got under half a core and hit the wall-clock limit.
+        Such a file gets up to ``STARVED_LIMIT_FACTOR`` times the limit; a pathological one
+        (spinning on CPU) or a stalled one (sleeping) is still abandoned at the limit.
+        """
+        if time.monotonic() - started >= STARVED_LIMIT_FACTOR * self.timeout_s:
+            return False
+        try:
+            import psutil
+
+            running = psutil.Process(self._proc.pid).status() == psutil.STATUS_RUNNING
+        except Exception:
+            return False
+        return running and self._cpu_seconds() - cpu0 < self.timeout_s
 
     def close(self, kill: bool = False) -> None:
         if self._proc is None:
