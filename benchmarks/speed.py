@@ -161,18 +161,34 @@ def corpus_subset(src: Path, limit: int | None, tmp: Path) -> Path:
     return dst
 
 
-def bench_indexing(name: str, corpus: Path, tmp: Path, embedder, repeat: int = 1) -> tuple[dict, object]:
+def serial_build(corpus: Path, index_dir: Path, settings, embedder) -> float:
+    """Seconds for one build that reads each document only when it is needed (no read-ahead)."""
+    import assistant.indexing as indexing
+
+    depth, indexing.READ_AHEAD_DOCS = indexing.READ_AHEAD_DOCS, 0
+    try:
+        shutil.rmtree(index_dir, ignore_errors=True)
+        t = time.perf_counter()
+        indexing.Indexer(corpus, index_dir, settings, embedder).run(rebuild=True)
+        return time.perf_counter() - t
+    finally:
+        indexing.READ_AHEAD_DOCS = depth
+
+
+def bench_indexing(name: str, corpus: Path, tmp: Path, embedder, repeat: int = 1, compare_serial: bool = False) -> tuple[dict, object]:
     from assistant.config import Settings
-    from assistant.indexing import Indexer, embedding_text
+    from assistant.indexing import READ_AHEAD_DOCS, Indexer, embedding_text
 
     settings = Settings()
     index_dir = tmp / f"index-{name}"
     files = [p for p in corpus.rglob("*") if p.is_file()]
     corpus_bytes = sum(p.stat().st_size for p in files)
-    builds, encodes, peaks = [], [], []
+    builds, encodes, peaks, serial = [], [], [], []
     snap = None
     texts: list[str] = []
     for r in range(repeat):
+        if compare_serial:  # same run, same load: the build without read-ahead, just before
+            serial.append(serial_build(corpus, index_dir, settings, embedder))
         shutil.rmtree(index_dir, ignore_errors=True)
         rss0 = rss_mb()
         with PeakRSS() as peak:
@@ -213,8 +229,66 @@ def bench_indexing(name: str, corpus: Path, tmp: Path, embedder, repeat: int = 1
         "peak_rss_growth_mb": round(max(peaks), 1),
         "index_mb": round(dir_size(index_dir) / 2**20, 2),
         "skipped": len(report.skipped),
+        "read_ahead_docs": READ_AHEAD_DOCS,
     }
+    if serial:
+        res["serial_builds_s"] = [round(x, 2) for x in serial]
+        res["serial_build_over_encode"] = round(float(np.median(serial)) / enc, 3) if enc else None
     return res, snap
+
+
+def replicated_corpus(src: Path, copies: int, tmp: Path) -> Path:
+    """``copies`` copies of ``src``'s files under distinct names: same kind of documents, k times as many."""
+    dst = tmp / f"{src.name}-x{copies}"
+    files = sorted(p for p in src.rglob("*") if p.is_file() and not p.name.startswith("."))
+    for k in range(copies):
+        for p in files:
+            rel = p.relative_to(src)
+            (dst / f"copy{k}" / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(p, dst / f"copy{k}" / rel)
+    return dst
+
+
+def index_rss_child(corpus: str, index: str) -> None:
+    """Runs in a fresh process: index ``corpus``, print peak RSS growth over the loaded encoder."""
+    from assistant.config import Settings
+    from assistant.embedding import Embedder
+    from assistant.indexing import Indexer
+
+    embedder = Embedder.shared()
+    embedder.encode(["warm up"] * 8)
+    rss0 = rss_mb()
+    with PeakRSS() as peak:
+        t = time.perf_counter()
+        report, snap = Indexer(Path(corpus), Path(index), Settings(), embedder).run(rebuild=True)
+        secs = time.perf_counter() - t
+    print(json.dumps({"docs": len(snap.documents), "chunks": len(snap.chunks), "build_s": round(secs, 1),
+                      "rss_after_load_mb": round(rss0, 1), "peak_rss_growth_mb": round(peak.peak - rss0, 1)}))
+
+
+def bench_rss_scaling(src: Path, copies: list[int], tmp: Path) -> list[dict]:
+    """Peak RSS growth while indexing k copies of a corpus, each build in a fresh process.
+
+    If documents are streamed, growth tracks the index held in memory (vectors, sentence
+    vectors, chunk texts) and stays far below "all corpus text at once"; the PDF worker's
+    memory is its own process (capped by an rlimit) and is not counted here.
+    """
+    rows = []
+    for k in copies:
+        corpus = replicated_corpus(src, k, tmp)
+        index = tmp / f"rss-index-x{k}"
+        code = f"from benchmarks.speed import index_rss_child; index_rss_child({str(corpus)!r}, {str(index)!r})"
+        p = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=3600)
+        if p.returncode:
+            rows.append({"copies": k, "error": p.stderr[-400:]})
+            continue
+        row = {"copies": k, "corpus_mb": round(dir_size(corpus) / 2**20, 2), **json.loads(p.stdout.strip().splitlines()[-1]),
+               "index_mb": round(dir_size(index) / 2**20, 2)}
+        print(f"  rss x{k}: {row['docs']} docs, {row['chunks']} chunks, peak RSS growth {row['peak_rss_growth_mb']} MB, index {row['index_mb']} MB", flush=True)
+        rows.append(row)
+        shutil.rmtree(corpus, ignore_errors=True)
+        shutil.rmtree(index, ignore_errors=True)
+    return rows
 
 
 # ---------------------------------------------------------------------- 2. vector search at scale
@@ -334,50 +408,85 @@ def bench_hnsw(vecs: np.ndarray, queries: np.ndarray, exact_ids: np.ndarray, k: 
 
 
 def scaled_snapshot(snap, n: int, seed: int = 0):
-    """A snapshot of ``n`` chunks: the real chunks repeated as documents, vectors jittered."""
+    """A snapshot of ``n`` chunks: the real documents repeated as copies, chunk vectors jittered.
+
+    Vectorised over chunks (a Python loop per chunk took minutes and gigabytes of small
+    arrays at 1M): sentence rows are gathered with one index array, and BM25 tokens are
+    computed once per distinct real chunk (copies have identical text, title and date, so
+    the index equals ``LexicalIndex.build`` on the repeated texts).
+    """
     from dataclasses import replace
 
     from assistant.index_store import DocumentRecord, IndexSnapshot
     from assistant.indexing import lexical_text
-    from assistant.lexical import LexicalIndex
+    from assistant.lexical import LexicalIndex, tokenize
     from assistant.sentence_store import SentenceVectors
     from assistant.vector_store import FaissStore, choose_store
 
-    real_ids = np.array(sorted(snap.chunks), dtype="int64")
-    sent_parts = []
-    base = snap.vectors.vectors(real_ids)
-    row_of = {int(c): r for r, c in enumerate(real_ids)}
-    rng = np.random.default_rng(seed)
-    chunks, docs = {}, {}
-    vecs = np.empty((n, base.shape[1]), dtype="float32")
-    copy = 0
+    docs_in_order = [(src, rec) for src, rec in snap.documents.items() if rec.chunk_ids]
+    per_copy = sum(len(rec.chunk_ids) for _, rec in docs_in_order)
+    copies = -(-n // per_copy)
+    docs: dict = {}
+    real_of = np.empty(n, dtype="int64")  # new chunk id -> the real chunk it copies
+    source_of: list[str] = []
     i = 0
-    while i < n:
-        for src, rec in snap.documents.items():
+    for copy in range(copies):
+        for src, rec in docs_in_order:
             if i >= n:
                 break
+            take = rec.chunk_ids[: n - i]
             new_src = f"copy{copy}/{src}"
-            cids = []
-            for cid in rec.chunk_ids:
-                if i >= n:
-                    break
-                c = snap.chunks[cid]
-                chunks[i] = replace(c, id=i, source=new_src)
-                st, en, sv = snap.sentences.for_chunk(cid)
-                sent_parts.append(SentenceVectors(np.full(len(st), i), st, en, sv))
-                v = base[row_of[cid]] + (0.3 / np.sqrt(base.shape[1])) * rng.standard_normal(base.shape[1]).astype("float32")
-                vecs[i] = v / np.linalg.norm(v)
-                cids.append(i)
-                i += 1
-            docs[new_src] = DocumentRecord(**{**rec.__dict__, "source": new_src, "chunk_ids": cids})
-        copy += 1
-    store = FaissStore(base.shape[1])
+            real_of[i : i + len(take)] = take
+            source_of.extend([new_src] * len(take))
+            docs[new_src] = DocumentRecord(**{**rec.__dict__, "source": new_src, "chunk_ids": list(range(i, i + len(take)))})
+            i += len(take)
+    chunks = {j: replace(snap.chunks[int(r)], id=j, source=source_of[j]) for j, r in enumerate(real_of)}
+    del source_of
+
+    vecs = _jittered(snap, real_of, seed)
+    store = FaissStore(vecs.shape[1])
     store.add(np.arange(n, dtype="int64"), vecs)
+    del vecs
     store = choose_store(store)
-    dates = {s: r.date for s, r in docs.items()}
-    lex = LexicalIndex.build(list(range(n)), [lexical_text(chunks[j], dates.get(chunks[j].source)) for j in range(n)])
-    sentences = SentenceVectors.concat(sent_parts, snap.dimension)
+
+    sentences = _repeat_sentences(snap.sentences, real_of, snap.dimension)
+    dates = {s: r.date for s, r in snap.documents.items()}
+    tokens = {int(c): tokenize(lexical_text(ch, dates.get(ch.source))) or ["\u2205"] for c, ch in snap.chunks.items()}
+    bm = __import__("bm25s").BM25()
+    bm.index([tokens[int(r)] for r in real_of], show_progress=False)
+    lex = LexicalIndex(list(range(n)), bm)
     return IndexSnapshot(snap.identity, snap.dimension, docs, chunks, store, lex, sentences, n)
+
+
+def _jittered(snap, real_of: np.ndarray, seed: int, step: int = 100_000) -> np.ndarray:
+    """Unit vectors: each copied chunk's real vector plus small Gaussian noise (no exact duplicates)."""
+    real_ids = np.array(sorted(snap.chunks), dtype="int64")
+    base = snap.vectors.vectors(real_ids)
+    row = np.searchsorted(real_ids, real_of)
+    rng = np.random.default_rng(seed)
+    d = base.shape[1]
+    out = np.empty((len(real_of), d), dtype="float32")
+    for s in range(0, len(real_of), step):
+        v = base[row[s : s + step]] + (0.3 / np.sqrt(d)) * rng.standard_normal((len(row[s : s + step]), d), dtype="float32")
+        out[s : s + step] = v / np.linalg.norm(v, axis=1, keepdims=True)
+    return out
+
+
+def _repeat_sentences(sent, real_of: np.ndarray, dimension: int):
+    """The real chunks' sentence rows, gathered for each copy (one fancy-index, no per-chunk arrays)."""
+    from assistant.sentence_store import SentenceVectors
+
+    slices = sent._index()  # also sorts the rows by chunk id
+    first = np.array([slices[int(c)].start if int(c) in slices else 0 for c in real_of], dtype="int64")
+    count = np.array([slices[int(c)].stop - slices[int(c)].start if int(c) in slices else 0 for c in real_of], dtype="int64")
+    total = int(count.sum())
+    if not total:
+        return SentenceVectors.empty(dimension)
+    # row index: first[j], first[j]+1, ..., first[j]+count[j]-1 for each new chunk j
+    ends = np.cumsum(count)
+    rows = np.arange(total, dtype="int64") - np.repeat(ends - count, count) + np.repeat(first, count)
+    new_ids = np.repeat(np.arange(len(real_of), dtype="int64"), count)
+    return SentenceVectors(new_ids, sent.starts[rows], sent.ends[rows], sent.vectors[rows])
 
 
 def bench_end_to_end(snap, sizes: list[int], tmp: Path, n_rounds: int) -> list[dict]:
@@ -387,23 +496,30 @@ def bench_end_to_end(snap, sizes: list[int], tmp: Path, n_rounds: int) -> list[d
     rows = []
     has_ask = _has_ask()
     for n in sizes:
-        t = time.perf_counter()
-        big = scaled_snapshot(snap, n)
-        build_s = time.perf_counter() - t
-        idx = tmp / f"e2e-{n}"
-        shutil.rmtree(idx, ignore_errors=True)
-        save_snapshot(idx, big)
+        rss0 = rss_mb()
+        with PeakRSS() as peak:
+            t = time.perf_counter()
+            big = scaled_snapshot(snap, n)
+            build_s = time.perf_counter() - t
+            idx = tmp / f"e2e-{n}"
+            shutil.rmtree(idx, ignore_errors=True)
+            t = time.perf_counter()
+            save_snapshot(idx, big)
+            save_s = time.perf_counter() - t
         bot = Assistant(corpus_dir=tmp, index_dir=idx, auto_update=False)
         bot._snapshot = big
         qs = QUESTIONS * n_rounds
-        bot.search(qs[0])  # warm
+        t = time.perf_counter()
+        bot.search(qs[0])  # warm: the first search builds per-snapshot caches
+        first_s = time.perf_counter() - t
         lat = []
         for q in qs:
             t = time.perf_counter()
             bot.search(q, k=5)
             lat.append(time.perf_counter() - t)
         row = {"n": n, "backend": type(big.vectors).__name__, "search": lat_stats(lat), "index_mb": round(dir_size(idx) / 2**20, 1),
-               "snapshot_build_s": round(build_s, 1), "rss_mb": round(rss_mb(), 1)}
+               "snapshot_build_s": round(build_s, 1), "save_s": round(save_s, 1), "rss_mb": round(rss_mb(), 1),
+               "peak_rss_growth_mb": round(peak.peak - rss0, 1), "sentence_rows": len(big.sentences), "first_search_s": round(first_s, 2)}
         # the parts of one search: query encoding alone
         lat = []
         for q in qs:
@@ -411,6 +527,7 @@ def bench_end_to_end(snap, sizes: list[int], tmp: Path, n_rounds: int) -> list[d
             bot.embedder.encode([q])
             lat.append(time.perf_counter() - t)
         row["query_encode"] = lat_stats(lat)
+        row.update(search_parts(big, bot.embedder, qs))
         if has_ask:
             try:
                 bot.ask(qs[0])
@@ -425,7 +542,25 @@ def bench_end_to_end(snap, sizes: list[int], tmp: Path, n_rounds: int) -> list[d
         print(f"  end-to-end n={n}: search p50 {row['search']['p50_ms']} ms" + (f", ask p50 {row['ask'].get('p50_ms')} ms" if "ask" in row else ""), flush=True)
         rows.append(row)
         shutil.rmtree(idx, ignore_errors=True)
+        del big, bot  # before the next size is built
     return rows
+
+
+def search_parts(snap, embedder, queries: list[str], k: int = 50) -> dict:
+    """Latency of the two full-collection steps of one search: the vector index and BM25 scoring."""
+    from assistant.lexical import query_tokens
+
+    qv = embedder.encode(queries)
+    vec, lex = [], []
+    for q, v in zip(queries, qv):
+        t = time.perf_counter()
+        snap.vectors.search(v[None, :], k)
+        vec.append(time.perf_counter() - t)
+        toks = query_tokens(q)
+        t = time.perf_counter()
+        snap.lexical.scores(toks)
+        lex.append(time.perf_counter() - t)
+    return {"vector_search": lat_stats(vec), "bm25_scores": lat_stats(lex)}
 
 
 def _has_ask() -> bool:
@@ -539,6 +674,8 @@ def run(args) -> dict:
         if args.mode != "smoke":
             corpora["cooperation"] = SHARED / "cooperation_docs"
             corpora["financebench"] = corpus_subset(SHARED / "financebench" / "pdfs", args.financebench_docs, tmp)
+        if args.corpora:
+            corpora = {k: v for k, v in corpora.items() if k in args.corpora}
         out["peak_before"] = matmul_peak(2.0 if args.mode == "smoke" else 4.0)
         out["indexing"] = {}
         snaps = {}
@@ -548,27 +685,33 @@ def run(args) -> dict:
                 continue
             print(f"indexing {name} ...", flush=True)
             rep = args.repeat if name != "financebench" else 1
-            out["indexing"][name], snaps[name] = bench_indexing(name, path, tmp, embedder, repeat=rep)
+            out["indexing"][name], snaps[name] = bench_indexing(name, path, tmp, embedder, repeat=rep, compare_serial=args.compare_serial)
             r = out["indexing"][name]
             print(f"  {r['docs']} docs, {r['chunks']} chunks: build {r['build_s']} s, encode-only {r['encode_only_s']} s, ratio {r['build_over_encode']}", flush=True)
+        if args.rss_scaling:
+            src = corpora.get("cooperation") or corpora["bundled"]
+            print(f"peak RSS vs corpus size ({src.name} x {args.rss_scaling}) ...", flush=True)
+            out["rss_scaling"] = bench_rss_scaling(src, args.rss_scaling, tmp)
         out["peak_after"] = matmul_peak(2.0 if args.mode == "smoke" else 4.0)
         peak = max(out["peak_before"]["peak_gflops"], out["peak_after"]["peak_gflops"])
         for r in out["indexing"].values():
             if r.get("encoder_gflops"):
                 r["encoder_fraction_of_matmul_peak"] = round(r["encoder_gflops"] / peak, 3)
 
-        base_snap = snaps.get("cooperation") or snaps["bundled"]
+        base_snap = snaps.get("cooperation") or snaps.get("bundled") or next(iter(snaps.values()))
         real = np.concatenate([s.vectors.vectors(s.vectors.ids()) for s in snaps.values()])
-        print("vector search ...", flush=True)
         storages = ["float32"] + (["float16"] if args.mode != "smoke" else []) + (["pq"] if args.pq else [])
         if args.hnsw:
             _EXTRA.add("hnsw")
-        out["vector_search"] = bench_vector_search(args.sizes, real, args.queries, tmp, storages, args.nprobes)
-        print("end to end ...", flush=True)
-        out["end_to_end"] = bench_end_to_end(base_snap, args.e2e_sizes, tmp, args.rounds)
-        if not args.no_cold:
+        if args.sizes:
+            print("vector search ...", flush=True)
+            out["vector_search"] = bench_vector_search(args.sizes, real, args.queries, tmp, storages, args.nprobes)
+        if args.e2e_sizes:
+            print("end to end ...", flush=True)
+            out["end_to_end"] = bench_end_to_end(base_snap, args.e2e_sizes, tmp, args.rounds)
+        name = next((c for c in ("cooperation", "bundled") if c in snaps), None)
+        if not args.no_cold and name:
             print("cold start ...", flush=True)
-            name = "cooperation" if "cooperation" in snaps else "bundled"
             out["cold_start"] = cold_start(corpora[name], tmp / f"index-{name}", args.cold_repeat, args.cold_encoders)
         if args.encoder_check:
             texts = [c.text for c in sorted(base_snap.chunks.values(), key=lambda c: c.id)][:128]
@@ -595,8 +738,14 @@ def summarize(out: dict) -> list[dict]:
         if "chunks" in r:
             add(f"index {name}: docs/s | chunks/s | tokens/s", f"{r['docs_per_s']} | {r['chunks_per_s']} | {r['tokens_per_s']}")
             add(f"index {name}: build / encode-only", r["build_over_encode"], TARGETS["build_over_encode_coop"] if name == "cooperation" else None)
+            if r.get("serial_build_over_encode"):
+                add(f"index {name}: build / encode-only without read-ahead (same run)", r["serial_build_over_encode"])
             add(f"index {name}: encoder GFLOP/s (share of matmul peak)", f"{r['encoder_gflops']} ({r.get('encoder_fraction_of_matmul_peak')})")
             add(f"index {name}: peak RSS growth MB / corpus MB / index MB", f"{r['peak_rss_growth_mb']} / {r['corpus_mb']} / {r['index_mb']}")
+    for row in out.get("rss_scaling", []):
+        if "chunks" in row:
+            add(f"indexing x{row['copies']} ({row['docs']} docs, {row['chunks']} chunks): peak RSS growth MB / index MB",
+                f"{row['peak_rss_growth_mb']} / {row['index_mb']}")
     for row in out.get("vector_search", []):
         n = row["n"]
         ann = row.get("ivf_float32")
@@ -636,6 +785,10 @@ def print_table(rows: list[dict]) -> None:
         print(f"{r['metric']:<{w}}  {str(r['value']):>24}  {tgt:>8}  {ok}")
 
 
+def _int_list(s: str) -> list[int]:
+    return [int(x.replace("_", "")) for x in s.split(",") if x.strip()]
+
+
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     g = p.add_mutually_exclusive_group()
@@ -643,16 +796,23 @@ def parse_args(argv=None):
     g.add_argument("--smoke", dest="mode", action="store_const", const="smoke", help="the CI smoke version")
     p.set_defaults(mode="full")
     p.add_argument("--out", type=Path, help="JSON output (default benchmarks/results/speed[-MODE].json)")
-    p.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")], help="vector-search sizes, comma-separated")
-    p.add_argument("--e2e-sizes", type=lambda s: [int(x) for x in s.split(",")], help="search()/ask() sizes")
+    p.add_argument("--sizes", type=_int_list, help="vector-search sizes, comma-separated ('' skips the part)")
+    p.add_argument("--e2e-sizes", type=_int_list, help="search()/ask() sizes ('' skips the part)")
     p.add_argument("--financebench-docs", type=int, help="only the first N FinanceBench PDFs (default: all; --quick: 2)")
     p.add_argument("--pq", action="store_true", help="also measure IVF-PQ storage")
     p.add_argument("--hnsw", action="store_true", help="also measure FAISS HNSW (comparison only)")
     p.add_argument("--no-cold", action="store_true", help="skip the cold-start subprocess runs")
+    p.add_argument("--corpora", type=lambda s: [x for x in s.split(",") if x],
+                   help="index only these of bundled,cooperation,financebench (the first indexed one feeds the search parts)")
+    p.add_argument("--no-encoder-check", action="store_true", help="skip the ONNX vs PyTorch comparison")
+    p.add_argument("--compare-serial", action="store_true", help="also time each build without document read-ahead (same run)")
+    p.add_argument("--rss-scaling", type=_int_list, default=[],
+                   help="also index k copies of the cooperation docs (e.g. 1,2,4), each in a fresh process, for peak RSS vs corpus size")
     a = p.parse_args(argv)
     smoke, quick = a.mode == "smoke", a.mode == "quick"
-    a.sizes = a.sizes or ([1_000, 10_000] if smoke else [1_000, 10_000, 100_000] if quick else [1_000, 10_000, 100_000, 1_000_000])
-    a.e2e_sizes = a.e2e_sizes or ([1_000] if smoke else [1_000, 10_000])
+    # an explicit empty list ("--sizes ''") skips that part
+    a.sizes = a.sizes if a.sizes is not None else ([1_000, 10_000] if smoke else [1_000, 10_000, 100_000] if quick else [1_000, 10_000, 100_000, 1_000_000])
+    a.e2e_sizes = a.e2e_sizes if a.e2e_sizes is not None else ([1_000] if smoke else [1_000, 10_000])
     if a.financebench_docs is None and quick:
         a.financebench_docs = 2
     a.queries = 50 if smoke else 200
@@ -660,7 +820,7 @@ def parse_args(argv=None):
     a.rounds = 1 if smoke else 3
     a.cold_repeat = 1 if smoke else 3
     a.cold_encoders = ["auto"] if smoke else ["auto", "torch"]
-    a.encoder_check = not smoke
+    a.encoder_check = not smoke and not a.no_encoder_check
     a.nprobes = [4, 8, 16, 32] if smoke else [4, 8, 16, 32, 64, 128]
     return a
 
