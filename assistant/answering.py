@@ -76,6 +76,7 @@ def retrieval_query(question: str, history: Sequence[tuple[str, str]] | None) ->
 
 _TERMINAL = re.compile(r"[.!?:;][\"'”’)\]]*$")
 _BULLET = re.compile(r"^\s*([-*•+]|\d+[.)])\s")
+_YEAR = re.compile(r"\b(1[5-9]|20)\d\d\b")
 
 
 def is_heading(text: str, before: str, after: str) -> bool:
@@ -90,6 +91,8 @@ def is_heading(text: str, before: str, after: str) -> bool:
         return True
     if _TERMINAL.search(line) or _BULLET.match(line) or len(line.split()) > 12:
         return False
+    if re.search(r"\d", _YEAR.sub("", line)):
+        return False  # a table row or label with figures ("Net revenue $ 1,234") carries data
     return before in ("", "\n") and after in ("", "\n")
 
 

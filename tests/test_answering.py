@@ -127,3 +127,8 @@ def test_module_level_ask(monkeypatch, seed_bot):
 )
 def test_headings_are_not_quoted_as_answers(text, before, after, heading):
     assert is_heading(text, before, after) is heading
+
+
+def test_a_short_line_with_figures_is_data_not_a_heading():
+    assert is_heading("2017 Monster Energy NASCAR Cup Series", "", "\n")
+    assert not is_heading("Net revenue $ 1,234 $ 1,100", "\n", "\n")
