@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
 from conftest import BUNDLED, EVAL, needs_shared
@@ -213,3 +214,14 @@ def test_quick_benchmark_levels(tmp_path, monkeypatch):
     assert clap["hybrid"]["R@1"] >= 0.96 and clap["hybrid"]["R@5"] == 1.0
     for r in (coop, clap):
         assert r["hybrid"]["R@1"] >= max(r["dense"]["R@1"], r["bm25"]["R@1"])
+
+
+@pytest.mark.parametrize("density", [0.0, 0.001, 0.05, 0.5])
+def test_bm25_candidates_are_the_top_positive_scores(density):
+    from assistant.retrieval import _top_positive
+
+    rng = np.random.default_rng(7)
+    scores = np.where(rng.random(20_000) < density, rng.random(20_000), 0.0).astype("float32")
+    got = np.sort(scores[_top_positive(scores, 50)])
+    want = np.sort(scores)[-50:]
+    assert np.array_equal(got, want[want > 0])
