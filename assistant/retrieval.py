@@ -3,7 +3,7 @@
 Dense search understands paraphrase; BM25 keeps names, acronyms, numbers and years sharp.
 On a corpus where every document talks about the same thing (the cooperation documents)
 BM25 is the stronger signal; on general questions over varied passages (ClapNQ) dense is.
-The fusion keeps both by scoring every candidate on five normalised features:
+The fusion keeps both by scoring every candidate on six normalised features:
 
 1. ``dense``  — cosine of query and chunk embeddings, z-normalised over the candidates;
 2. ``bm25``   — BM25 of the chunk (its text plus its document's title and date; words, word
@@ -12,8 +12,14 @@ The fusion keeps both by scoring every candidate on five normalised features:
    the query's keyword weight found in the chunk's best sentence / pair of sentences;
 4. ``meta``   — how much of the query's keyword weight the document's *title, file name and
    date* account for (a question naming "3M" and "2018" prefers ``3M_2018_10K.pdf``);
-5. ``date``   — the query names a year (and month) and the document is dated then: "the May
-   2021 summit" prefers the 2021 statement over the 2022 one.
+5. ``name``   — a word the query capitalises is a rare word of the document's title or file
+   name ("Boeing" -> ``BOEING_2022_10K.pdf``);
+6. ``date``   — the query names a year (and month) and the document is dated then: "the May
+   2021 summit" prefers the 2021 statement over the 2022 one (an undated document by a lone
+   year in its file name).
+
+The final list holds at most one chunk per PDF page: another page is new evidence, the next
+chunk of the same page mostly is not.
 
 Weights were chosen by measurement on the development questions (cooperation set, ClapNQ
 dev) and checked on held-out sets; see ``benchmarks/retrieval_bench.py`` and README.
@@ -50,6 +56,9 @@ class FusionSettings:
     rerank: int = 40  # fused candidates that get sentence-level scoring
     sentence_dense_weight: float = 0.0  # best sentence cosine (stored sentence vectors; off: no gain on ClapNQ dev)
     doc_weight: float = 0.0  # bonus from the document's second-best candidate chunk
+    name_weight: float = 0.5  # the query names the document ("Boeing", BOEING_2022_10K.pdf): its rarest name there, [0, 1]
+    file_year: bool = True  # an undated document is dated by a year in its file name ("3M_2018_10K.pdf")
+    per_page: int = 1  # at most this many results from one page of a paged document (PDF); 0: no limit
 
 
 _YEAR = re.compile(r"(?<![\d$])((?:19|20)\d\d)(?![\d,.]\d)")
@@ -58,6 +67,7 @@ _MONTHS = {m: i + 1 for i, m in enumerate(
 _MONTHS.update({m[:3]: i for m, i in list(_MONTHS.items())})
 _MONTHS["sept"] = 9
 _MONTH_STEMS = frozenset(tokenize(" ".join(_MONTHS)))
+_FILE_YEAR = re.compile(r"(?<![0-9])((?:19|20)\d\d)(?![0-9])")
 _MONTH_WORD = re.compile(r"\b(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\b\.?", re.I)
 
 
@@ -114,9 +124,13 @@ class _DocMeta:
 
     def __init__(self, snap: IndexSnapshot):
         self.words: dict[str, frozenset[str]] = {}
+        self.file_years: dict[str, str] = {}
         df: dict[str, int] = {}
         for src, rec in snap.documents.items():
             stem = re.sub(r"\.[A-Za-z0-9]+$", "", src.rsplit("/", 1)[-1])
+            years = _FILE_YEAR.findall(stem)
+            if len(set(years)) == 1:
+                self.file_years[src] = years[0]
             text = f"{rec.title} {re.sub(r'[_]+', ' ', stem)} {rec.date or ''}"
             words = frozenset(tokenize(text))
             self.words[src] = words
@@ -139,6 +153,21 @@ class _DocMeta:
             if t in words:
                 num += wd
         return num / den if den > 0 else 0.0
+
+    def named(self, names: set[str], src: str) -> float:
+        """How specifically the query names the document: the document-IDF of the rarest name
+        of the query in its title or file name, relative to the rarest possible ("Boeing" in a
+        question about ``BOEING_2022_10K.pdf``)."""
+        words = self.words.get(src)
+        if not words or len(self.words) < 2:
+            return 0.0
+        return max((self.idf.get(t, 0.0) for t in names if t in words), default=0.0) / self.max_idf
+
+
+def query_names(query: str) -> set[str]:
+    """Stemmed words the query writes as names: capitalised or all-caps, not first in it."""
+    words = re.findall(r"[\w'&.-]+", query)
+    return set(tokenize(" ".join(w for w in words[1:] if w[:1].isupper())))
 
 
 def _cache(snap: IndexSnapshot) -> dict:
@@ -223,13 +252,33 @@ class Retriever:
         else:
             dense = snap.vectors.vectors(ids) @ qv
             score = self._fuse(query, qv, ids, dense, bm)
-        order = np.argsort(-score, kind="stable")[:k]
+        order = np.argsort(-score, kind="stable")
+        if f.per_page:
+            order = self._page_diverse(ids, order, k)
         out = []
-        for j in order:
+        for j in order[:k]:
             c = snap.chunks[int(ids[j])]
             rec = snap.documents.get(c.source)
             out.append(Passage(c.source, c.title, c.page, c.text, c.start, c.end, float(score[j]), c.id, rec.date if rec else None))
         return out
+
+    def _page_diverse(self, ids: np.ndarray, order: np.ndarray, k: int) -> list[int]:
+        """The first ``k`` of ``order`` with at most ``per_page`` chunks per PDF page; the
+        chunks held back follow, in order. Neighbouring chunks of one page repeat each other's
+        evidence; a different page is a different piece of evidence."""
+        taken: dict[tuple[str, int], int] = {}
+        head: list[int] = []
+        rest: list[int] = []
+        for j in order:
+            c = self.snap.chunks[int(ids[j])]
+            if c.page is not None and len(head) < k:
+                key = (c.source, c.page)
+                if taken.get(key, 0) >= self.fusion.per_page:
+                    rest.append(int(j))
+                    continue
+                taken[key] = taken.get(key, 0) + 1
+            (head if len(head) < k else rest).append(int(j))
+        return head + rest
 
     # ------------------------------------------------------------------ fusion
 
@@ -244,16 +293,21 @@ class Retriever:
         terms = QueryTerms.of(query, snap.lexical, drop=date_words)
         sources = [snap.chunks[int(i)].source for i in ids]
 
-        if f.meta_weight or f.date_weight:
+        if f.meta_weight or f.date_weight or f.name_weight:
             meta = cache["meta"]
             if meta is None or meta.key != (id(snap.documents), len(snap.documents)):
                 meta = cache["meta"] = _DocMeta(snap)
             per_doc: dict[str, float] = {}
+            names = query_names(query) if f.name_weight else set()
             for src in set(sources):
                 s = f.meta_weight * meta.score(terms, src) if f.meta_weight else 0.0
+                if f.name_weight:
+                    s += f.name_weight * meta.named(names, src)
                 rec = snap.documents.get(src)
                 if years and rec is not None and rec.date and rec.date[:4] in years:
                     s += f.date_weight * (1.0 if not months or int(rec.date[5:7] or 0) in months else 0.75)
+                elif years and f.file_year and rec is not None and not rec.date and meta.file_years.get(src) in years:
+                    s += f.date_weight * (1.0 if not months else 0.75)
                 per_doc[src] = s
             score = score + np.array([per_doc[s] for s in sources])
 

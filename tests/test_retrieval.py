@@ -225,3 +225,44 @@ def test_bm25_candidates_are_the_top_positive_scores(density):
     got = np.sort(scores[_top_positive(scores, 50)])
     want = np.sort(scores)[-50:]
     assert np.array_equal(got, want[want > 0])
+
+
+def test_undated_file_is_dated_by_the_year_in_its_name(tmp_path):
+    """FinanceBench-style names ("3M_2018_10K.pdf"): a question's year picks that filing."""
+    from assistant import Assistant
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    body = "Annual report of Acme Corporation. Revenue grew and the company opened two new plants. Capital expenditure rose."
+    for year in (2019, 2021):
+        (corpus / f"ACME_{year}_annual.txt").write_text(body + "\n", encoding="utf-8")
+    (corpus / "GLOBEX_2021_annual.txt").write_text(body.replace("Acme Corporation", "a manufacturer") + "\n", encoding="utf-8")
+    bot = Assistant(corpus_dir=corpus, index_dir=tmp_path / "index")
+    assert bot.search("What was Acme's capital expenditure in FY2021?", k=1)[0].source == "ACME_2021_annual.txt"
+    assert bot.search("What was Acme's capital expenditure in FY2019?", k=1)[0].source == "ACME_2019_annual.txt"
+    # the question names the company: its file beats an equally matching other company's
+    assert bot.search("How did Globex capital expenditure change in 2021?", k=1)[0].source == "GLOBEX_2021_annual.txt"
+
+
+def test_query_names_are_the_capitalised_words():
+    from assistant.lexical import tokenize
+    from assistant.retrieval import query_names
+
+    names = query_names("How does Boeing's effective tax rate in FY2022 compare?")
+    assert set(tokenize("Boeing FY2022")) <= names and not names & set(tokenize("How effective tax rate compare"))
+    assert query_names("which method of forecasting uses averages") == set()
+
+
+def test_results_hold_at_most_one_chunk_per_pdf_page():
+    """Neighbouring chunks of one page repeat its evidence; the next page is new evidence."""
+    from types import SimpleNamespace
+
+    from assistant.retrieval import FusionSettings, Retriever
+
+    pages = [("a.pdf", 1), ("a.pdf", 1), ("a.pdf", 2), ("b.md", None), ("b.md", None), ("a.pdf", 1), ("a.pdf", 3)]
+    chunks = {i: SimpleNamespace(source=s, page=p) for i, (s, p) in enumerate(pages)}
+    r = Retriever(SimpleNamespace(chunks=chunks), embedder=None, fusion=FusionSettings(per_page=1))
+    ids = np.arange(len(pages))
+    order = r._page_diverse(ids, np.arange(len(pages)), k=5)
+    assert order[:5] == [0, 2, 3, 4, 6]  # unpaged documents keep every chunk
+    assert sorted(order) == list(range(len(pages)))  # held-back chunks follow, none lost
