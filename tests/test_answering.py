@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answering import is_heading
+from assistant.answering import is_heading, split_headlines, type_match
 from assistant.evaluation import CitationChecker, evaluate, parse_questions, read_jsonl
 from conftest import ROOT
 
@@ -123,6 +123,7 @@ def test_module_level_ask(monkeypatch, seed_bot):
         ("The minimum age is 14.", "\n", "\n", False),  # a sentence, even on its own line
         ("-   $2.5 billion for 5G", "\n", "\n", False),  # a list item can be the answer
         ("Legal working age", ".", " ", False),  # not a line of its own
+        ("The 1st Korea-US Dialogue Held\nExploring Cooperation on Chips", "", "\n", True),  # ordinals are not data
     ],
 )
 def test_headings_are_not_quoted_as_answers(text, before, after, heading):
@@ -132,3 +133,23 @@ def test_headings_are_not_quoted_as_answers(text, before, after, heading):
 def test_a_short_line_with_figures_is_data_not_a_heading():
     assert is_heading("2017 Monster Energy NASCAR Cup Series", "", "\n")
     assert not is_heading("Net revenue $ 1,234 $ 1,100", "\n", "\n")
+
+
+def test_headline_lines_are_split_off_the_first_sentence():
+    """A news page's headline and subtitle (no full stops) are not part of the quoted sentence."""
+    text = "Dialogue Held in Seoul\n$10 Million Support for Bioeconomy Research\nSouth Korea and the United States agreed on the 9th to expand joint research."
+    i, j = split_headlines(text, 0, len(text))
+    assert text[i:j].startswith("South Korea and the United States agreed")
+    for wrapped in (
+        "The two sides agreed to expand\njoint research next year.",  # a hard-wrapped sentence
+        "-   Nuclear Consultative Group (NCG): The United States and the ROK\n    launched an NCG.",
+        "We, National Security Advisor Jake Sullivan, National Security Advisor\nAkiba Takeo, met.",
+    ):
+        assert split_headlines(wrapped, 0, len(wrapped)) == (0, len(wrapped))
+
+
+def test_how_much_money_wants_an_amount_of_money():
+    q = "How much money did the two sides commit to 6G networks?"
+    assert type_match(q, "The United States has committed $2.5 billion to this effort.") == 1.0
+    assert type_match(q, "Both support secure 5G and 6G networks.") == 0.0
+    assert type_match("How many experts attended?", "About 100 experts attended.") == 1.0
