@@ -67,7 +67,7 @@ _MONTHS = {m: i + 1 for i, m in enumerate(
 _MONTHS.update({m[:3]: i for m, i in list(_MONTHS.items())})
 _MONTHS["sept"] = 9
 _MONTH_STEMS = frozenset(tokenize(" ".join(_MONTHS)))
-_FILE_YEAR = re.compile(r"(?<![0-9])((?:19|20)\d\d)(?![0-9])")
+_FILE_YEAR = re.compile(r"(?<![^\W_])((?:19|20)\d\d)(?![0-9])")  # "3M_2018_10K", "AMCOR_2023Q2"; not inside "a2019f"
 _MONTH_WORD = re.compile(r"\b(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\b\.?", re.I)
 
 

@@ -244,6 +244,13 @@ def test_undated_file_is_dated_by_the_year_in_its_name(tmp_path):
     assert bot.search("How did Globex capital expenditure change in 2021?", k=1)[0].source == "GLOBEX_2021_annual.txt"
 
 
+def test_file_name_years_are_whole_tokens():
+    from assistant.retrieval import _FILE_YEAR
+
+    assert _FILE_YEAR.findall("AMCOR_2023Q2_10Q") == ["2023"] and _FILE_YEAR.findall("3M_2018_10K") == ["2018"]
+    assert _FILE_YEAR.findall("b72019c1c0c") == []  # an id is not a year
+
+
 def test_query_names_are_the_capitalised_words():
     from assistant.lexical import tokenize
     from assistant.retrieval import query_names
