@@ -48,6 +48,7 @@ class Evidence:
     coverage: float = 0.0
     score: float = 0.0
     rank: int = 0  # rank of its passage
+    kind: float = 0.5  # holds the kind of answer asked for (``type_match``): 1, 0, or 0.5 if untyped
 
 
 # ------------------------------------------------------------------ query building
@@ -86,13 +87,14 @@ def is_heading(text: str, before: str, after: str) -> bool:
     are context, never the quoted answer. ``before``/``after`` are the characters around the
     sentence ("" at a passage edge); list items ("- $2.5 billion for 5G") are not headings.
     """
-    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
-    if not lines:
-        return False
-    if lines[0].startswith("#"):
+    line = text.strip()
+    if line.startswith("#"):
         return True
-    # A headline block (title + subtitle lines, none ending a sentence) is one heading too.
-    if not all(_heading_line(ln) for ln in lines):
+    if _TERMINAL.search(line) or _BULLET.match(line) or len(line.split()) > 12:
+        return False
+    # a table row or label with figures ("Net revenue $ 1,234") carries data; years and
+    # ordinals ("The 1st ... Dialogue Held") do not
+    if re.search(r"\d", _ORDINAL.sub("", _YEAR.sub("", line))):
         return False
     return before in ("", "\n") and after in ("", "\n")
 
@@ -100,65 +102,13 @@ def is_heading(text: str, before: str, after: str) -> bool:
 _ORDINAL = re.compile(r"\b\d+(st|nd|rd|th)\b", re.I)
 
 
-def _heading_line(line: str) -> bool:
-    """A line that could be a title: short, not a sentence, not a list item, no figures."""
-    if _TERMINAL.search(line) or _BULLET.match(line) or len(line.split()) > 12:
-        return False
-    # a table row or label with figures ("Net revenue $ 1,234") carries data; years and
-    # ordinals ("The 1st ... Dialogue Held") do not
-    return not re.search(r"\d", _ORDINAL.sub("", _YEAR.sub("", line)))
-
-
-_SMALL_WORDS = frozenset("a an and as at by for in of on or the to vs via with from".split())
-
-
-def _title_case(line: str) -> bool:
-    words = [w for w in re.findall(r"[A-Za-z][\w'’-]*", line) if w.lower() not in _SMALL_WORDS]
-    return bool(words) and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
-
-
-def _headline(line: str, following: str) -> bool:
-    """A headline line, not the first line of a hard-wrapped sentence: short, Title Case, no
-    closing punctuation, not a list item or a list of names, and the next line starts afresh."""
-    return bool(
-        line and following
-        and len(line.split()) <= 12
-        and not _TERMINAL.search(line)
-        and not _BULLET.match(line)
-        and line.count(",") <= 1
-        and re.match(r"[\"'“‘$€£₩(]?[A-Z0-9]", following)
-        and _title_case(line)
-    )
-
-
-def split_headlines(text: str, i: int, j: int) -> tuple[int, int]:
-    """The sentence ``text[i:j]`` without the headline lines it starts with.
-
-    News pages open with a headline and subtitles that end without a full stop, so the
-    sentence splitter joins them to the first sentence of the body. Leading lines that are
-    short and in Title Case are headlines: context, like headings, never the quote (the body
-    restates what they announce), so the quote starts where the sentence does.
-    """
-    while True:
-        nl = text.find("\n", i, j)
-        if nl < 0:
-            return i, j
-        line = text[i:nl].strip()
-        rest = text[nl + 1:j]
-        if not _headline(line, rest.lstrip()):
-            return i, j
-        i = nl + 1 + (len(rest) - len(rest.lstrip()))
-
-
 def candidate_sentences(bot: "Assistant", passages: Sequence[Passage], max_passages: int = 5) -> tuple[list[Evidence], np.ndarray]:
     """Sentences of the top passages, each once (overlapping chunks repeat sentences), with
-    their vectors from the index (pooled at index time: no model call, except for a sentence
-    split from a headline, see ``split_headlines``). Headings are left out: they name the
-    topic, they do not answer."""
+    their vectors from the index (pooled at index time: no model call here). Headings are
+    left out: they name the topic, they do not answer."""
     seen: set[tuple[str, int, int]] = set()
     out: list[Evidence] = []
     vecs: list[np.ndarray] = []
-    fresh: list[int] = []
     sentences = bot.snapshot.sentences
     for rank, p in enumerate(passages[:max_passages]):
         starts, ends, v = sentences.for_chunk(p.chunk_id)
@@ -167,17 +117,12 @@ def candidate_sentences(bot: "Assistant", passages: Sequence[Passage], max_passa
             if key in seen or not (p.start <= a < b <= p.end):
                 continue
             seen.add(key)
-            i, j = split_headlines(p.text, a - p.start, b - p.start)
+            i, j = a - p.start, b - p.start
             before, after = p.text[:i].rstrip(" \t")[-1:], p.text[j:].lstrip(" \t")[:1]
             if is_heading(p.text[i:j], before, after):
                 continue
-            if i != a - p.start:
-                fresh.append(len(out))  # its stored vector also pooled the headline: re-embed
-            out.append(Evidence(p, p.start + i, p.start + j, p.text[i:j], rank=rank))
+            out.append(Evidence(p, a, b, p.text[i:j], rank=rank))
             vecs.append(vec)
-    if fresh:
-        for n, v in zip(fresh, bot.embedder.encode([out[n].text for n in fresh])):
-            vecs[n] = v
     return out, (np.vstack(vecs) if vecs else np.zeros((0, 1), dtype="float32"))
 
 
@@ -193,7 +138,7 @@ def score_evidence(weights: Mapping[str, float], qvec: np.ndarray, cands: list[E
         return
     dense = vecs @ qvec
     total = sum(weights.values()) or 1.0
-    typed = question_type(question) is not None if question else False
+    typed = bool(question) and question_type(question) is not None
     for e, d in zip(cands, dense):
         terms = set(tokenize(e.text))
         if e.rank == 0:
@@ -203,7 +148,8 @@ def score_evidence(weights: Mapping[str, float], qvec: np.ndarray, cands: list[E
         brevity = -0.08 if len(e.text.split()) < 5 else 0.0
         e.score = 0.55 * e.dense + 0.35 * e.coverage + 0.10 * (1.0 / (1 + e.rank)) + brevity
         if typed:
-            e.score += TYPE_BONUS * type_match(question, e.text)
+            e.kind = type_match(question, e.text)
+            e.score += TYPE_BONUS * e.kind
 
 
 def term_weights(bot: "Assistant", text: str) -> dict[str, float]:
@@ -282,7 +228,8 @@ def refusal_features(
     many"), and is a rare word of the question missing from all the top passages?
     """
     dense_sorted = sorted((e.dense for e in cands), reverse=True)
-    top3 = sorted(cands, key=lambda e: e.score, reverse=True)[:3]
+    # the three best on evidence alone: the type bonus must not decide whether a type is present
+    top3 = sorted(cands, key=lambda e: e.score - TYPE_BONUS * e.kind, reverse=True)[:3]
     top_terms: set[str] = set()
     for p in passages[:3]:
         top_terms |= set(tokenize(p.title + " " + p.text))
@@ -291,9 +238,9 @@ def refusal_features(
     unseen = sum(1 for w in weights.values() if w == 0)
     q_terms = set(weights)
     best_terms = set(tokenize(best.text))
-    # The best sentence embedded on its own (one short model call), and the raw cosine of
-    # the top chunks: the two strongest single signals on ClapNQ dev.
-    sep_best = float(bot.embedder.encode([best.text])[0] @ qvec)
+    # The best sentence embedded on its own costs a model call: only made when the
+    # calibration uses it (the current one does not).
+    sep_best = float(bot.embedder.encode([best.text])[0] @ qvec) if "sep_best" in _calibration()["weights"] else 0.0
     top_ids = [p.chunk_id for p in passages[:3] if p.chunk_id >= 0]
     chunk_dense = float((bot.snapshot.vectors.vectors(top_ids) @ qvec).max()) if top_ids else 0.0
     return {
@@ -305,10 +252,10 @@ def refusal_features(
         "max_coverage": max(e.coverage for e in cands),
         "top_score": passages[0].score if passages else 0.0,
         "dense_margin": dense_sorted[0] - (dense_sorted[1] if len(dense_sorted) > 1 else 0.0),
-        "type_match": type_match(question, best.text),
+        "type_match": best.kind,
         # asked for a date/number/name and none of the three best sentences has one
-        "type_mismatch": float(question_type(question) is not None and max(type_match(question, e.text) for e in top3) == 0.0),
-        "type_match_top3": max(type_match(question, e.text) for e in top3),
+        "type_mismatch": float(max(e.kind for e in top3) == 0.0),
+        "type_match_top3": max(e.kind for e in top3),
         "missing_rare": (max(missing) / norm) if missing else 0.0,
         "unseen_terms": unseen / max(1, len(weights)),
         "novelty": len(best_terms - q_terms) / max(1, len(best_terms)),

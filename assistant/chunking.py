@@ -30,6 +30,8 @@ _ABBREVIATIONS = {
 }
 _LIST_OR_HEADING = re.compile(r"[ \t]*(?:[-*•+▪●◦]|\d{1,3}[.)]|[a-z][.)]|#{1,6})[ \t]")
 _SHORT_LINE = 45  # characters: a shorter line without closing punctuation is a heading or a label
+_HEADLINE_WORDS = 12  # a longer Title Case line is still a headline up to this many words
+_SMALL_WORDS = frozenset("a an and as at by for in of on or the to vs via with from".split())
 _WORD_BEFORE = re.compile(r"([A-Za-z](?:[A-Za-z.]*[A-Za-z])?)\.?$")
 
 
@@ -50,9 +52,9 @@ def _line_break_ends_sentence(text: str, nl: int, end: int) -> bool:
     """Whether the line break at ``nl`` ends a sentence rather than wrapping one.
 
     It does before a blank line (a paragraph), before a list item or Markdown heading, and
-    after a short line such as a title ("Legal working age") when the next line starts like
-    a sentence. A long line followed by more text is a wrapped sentence, whose quote must
-    stay whole.
+    after a short line such as a title ("Legal working age") or a Title Case headline ("The
+    1st Korea-US ... Dialogue Held") when the next line starts like a sentence. A long line
+    followed by more text is a wrapped sentence, whose quote must stay whole.
     """
     rest = text[nl + 1:end]
     nxt = rest.lstrip(" \t")
@@ -62,7 +64,23 @@ def _line_break_ends_sentence(text: str, nl: int, end: int) -> bool:
     line = text[line_start:nl].strip()
     if not line or line.startswith("#") or line.endswith(":") or line.endswith("|"):
         return True
-    return len(line) < _SHORT_LINE and not nxt[0].islower()
+    if nxt[0].islower():
+        return False
+    if len(line) < _SHORT_LINE:
+        return True
+    # an indented line or a list item's first line wraps on below: not a headline
+    return text[line_start] not in " \t" and not _LIST_OR_HEADING.match(text, line_start) and _headline(line)
+
+
+def _headline(line: str) -> bool:
+    """A news headline or subtitle: Title Case, at most ``_HEADLINE_WORDS`` words, no closing
+    punctuation, not a list of names ("We, National Security Advisor Jake Sullivan, ...") and
+    not a wrapped line of one ("... the Korea Research Institute of")."""
+    words = line.split()
+    if len(words) > _HEADLINE_WORDS or line.count(",") > 1 or line[-1] in ".!?;," or words[-1].lower() in _SMALL_WORDS:
+        return False
+    words = [w for w in re.findall(r"[A-Za-z][\w'’-]*", line) if w.lower() not in _SMALL_WORDS]
+    return bool(words) and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
 
 
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answering import is_heading, split_headlines, type_match
+from assistant.answering import is_heading, type_match
+from assistant.chunking import split_sentences
 from assistant.evaluation import CitationChecker, evaluate, parse_questions, read_jsonl
 from conftest import ROOT
 
@@ -135,17 +136,19 @@ def test_a_short_line_with_figures_is_data_not_a_heading():
     assert not is_heading("Net revenue $ 1,234 $ 1,100", "\n", "\n")
 
 
-def test_headline_lines_are_split_off_the_first_sentence():
+def test_headline_lines_end_their_own_sentence():
     """A news page's headline and subtitle (no full stops) are not part of the quoted sentence."""
     text = "Dialogue Held in Seoul\n$10 Million Support for Bioeconomy Research\nSouth Korea and the United States agreed on the 9th to expand joint research."
-    i, j = split_headlines(text, 0, len(text))
+    i, j = split_sentences(text)[-1]
     assert text[i:j].startswith("South Korea and the United States agreed")
     for wrapped in (
         "The two sides agreed to expand\njoint research next year.",  # a hard-wrapped sentence
         "-   Nuclear Consultative Group (NCG): The United States and the ROK\n    launched an NCG.",
         "We, National Security Advisor Jake Sullivan, National Security Advisor\nAkiba Takeo, met.",
+        "National Security Council And The Korea Research Institute of\nStandards and Science signed it.",
+        "-   The Korea Institute Of Science And Technology Evaluation And Planning\n    Will Lead It.",  # a list item's wrap
     ):
-        assert split_headlines(wrapped, 0, len(wrapped)) == (0, len(wrapped))
+        assert split_sentences(wrapped) == [(0, len(wrapped))]
 
 
 def test_how_much_money_wants_an_amount_of_money():
