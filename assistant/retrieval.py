@@ -124,13 +124,15 @@ class _DocMeta:
 
     def __init__(self, snap: IndexSnapshot):
         self.words: dict[str, frozenset[str]] = {}
-        self.file_years: dict[str, str] = {}
+        self.dates: dict[str, tuple[str, int]] = {}  # (year, month) from the document's date
+        self.file_years: dict[str, tuple[str, int]] = {}  # (year, 0) from a lone year in an undated file's name
         df: dict[str, int] = {}
         for src, rec in snap.documents.items():
             stem = re.sub(r"\.[A-Za-z0-9]+$", "", src.rsplit("/", 1)[-1])
-            years = _FILE_YEAR.findall(stem)
-            if len(set(years)) == 1:
-                self.file_years[src] = years[0]
+            if rec.date:
+                self.dates[src] = (rec.date[:4], int(rec.date[5:7] or 0))
+            elif len(set(years := _FILE_YEAR.findall(stem))) == 1:
+                self.file_years[src] = (years[0], 0)
             text = f"{rec.title} {re.sub(r'[_]+', ' ', stem)} {rec.date or ''}"
             words = frozenset(tokenize(text))
             self.words[src] = words
@@ -269,15 +271,17 @@ class Retriever:
         taken: dict[tuple[str, int], int] = {}
         head: list[int] = []
         rest: list[int] = []
-        for j in order:
+        for n, j in enumerate(order.tolist()):
+            if len(head) == k:
+                return head + rest + order[n:].tolist()
             c = self.snap.chunks[int(ids[j])]
-            if c.page is not None and len(head) < k:
+            if c.page is not None:
                 key = (c.source, c.page)
                 if taken.get(key, 0) >= self.fusion.per_page:
-                    rest.append(int(j))
+                    rest.append(j)
                     continue
                 taken[key] = taken.get(key, 0) + 1
-            (head if len(head) < k else rest).append(int(j))
+            head.append(j)
         return head + rest
 
     # ------------------------------------------------------------------ fusion
@@ -303,11 +307,9 @@ class Retriever:
                 s = f.meta_weight * meta.score(terms, src) if f.meta_weight else 0.0
                 if f.name_weight:
                     s += f.name_weight * meta.named(names, src)
-                rec = snap.documents.get(src)
-                if years and rec is not None and rec.date and rec.date[:4] in years:
-                    s += f.date_weight * (1.0 if not months or int(rec.date[5:7] or 0) in months else 0.75)
-                elif years and f.file_year and rec is not None and not rec.date and meta.file_years.get(src) in years:
-                    s += f.date_weight * (1.0 if not months else 0.75)
+                year, month = meta.dates.get(src) or (meta.file_years.get(src) if f.file_year else None) or ("", 0)
+                if year in years:
+                    s += f.date_weight * (1.0 if not months or month in months else 0.75)
                 per_doc[src] = s
             score = score + np.array([per_doc[s] for s in sources])
 
