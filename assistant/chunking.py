@@ -32,7 +32,8 @@ _LIST_OR_HEADING = re.compile(r"[ \t]*(?:[-*•+▪●◦]|\d{1,3}[.)]|[a-z][.)]
 _SHORT_LINE = 45  # characters: a shorter line without closing punctuation is a heading or a label
 _HEADLINE_WORDS = 12  # a longer Title Case line is still a headline up to this many words
 _SMALL_WORDS = frozenset("a an and as at by for in of on or the to vs via with from".split())
-_WORD_BEFORE = re.compile(r"([A-Za-z](?:[A-Za-z.]*[A-Za-z])?)\.?$")
+# the word before a dot; it must start the token: in "5G and 6G." the "G" is no initial
+_WORD_BEFORE = re.compile(r"(?<![\w.])([A-Za-z](?:[A-Za-z.]*[A-Za-z])?)\.?$")
 
 
 def _is_abbreviation(text: str, dot: int) -> bool:

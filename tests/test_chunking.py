@@ -85,6 +85,9 @@ def test_ids_are_sequential_from_next_id(chunker):
         ("First paragraph without a stop\n\nSecond paragraph", ["First paragraph without a stop", "Second paragraph"]),
         ("## Science and Technology\nWe will deepen our cooperation.", ["## Science and Technology", "We will deepen our cooperation."]),
         ("Costs $10.5 million. Done!", ["Costs $10.5 million.", "Done!"]),
+        # "6G." ends a sentence: a letter after a digit is no initial ("J. Biden")
+        ("Standards like 5G and 6G.\nOn the Korean side, ministries took part.", ["Standards like 5G and 6G.", "On the Korean side, ministries took part."]),
+        ("Led by J. Biden and the U.S. Navy. Done.", ["Led by J. Biden and the U.S. Navy.", "Done."]),
     ],
 )
 def test_sentence_splitter(text, expected):
