@@ -67,6 +67,20 @@ def test_refusal_says_so_plainly(seed_bot):
     assert "do not answer" in ans.text
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        # on topic, but the passages hold no such figure: a sentence without one is no answer
+        "How many students will the IIE exchange program send to the United States?",
+        "What is the budget of the new AI safety research institute?",
+    ],
+)
+def test_a_typed_question_without_its_kind_of_answer_is_refused(seed_bot, question):
+    ans = seed_bot.ask(question)
+    assert not ans.grounded and not ans.citations, ans.text
+    assert "do not answer" in ans.text and ans.related
+
+
 def test_follow_up_uses_the_conversation(seed_bot):
     first = "Which institutes will cooperate on next-generation quantum computer research?"
     a1 = seed_bot.ask(first)
@@ -156,3 +170,23 @@ def test_how_much_money_wants_an_amount_of_money():
     assert type_match(q, "The United States has committed $2.5 billion to this effort.") == 1.0
     assert type_match(q, "Both support secure 5G and 6G networks.") == 0.0
     assert type_match("How many experts attended?", "About 100 experts attended.") == 1.0
+
+
+@pytest.mark.parametrize(
+    "question, holds, lacks",
+    [
+        # "what is the budget", "what did they pay": an amount of money, not the word "budget"
+        ("What is the budget of the new AI safety institute?", "It receives 5 trillion won a year.", "The government plans to open an AI safety institute."),
+        ("What did Stanford pay to join the center?", "Stanford paid $2 million.", "Stanford agreed to join the center."),
+        # news-style dates: "Nov. 15", "on the 9th", "next year"
+        ("When was the press briefing held?", "A briefing was held on Nov. 15 in Seoul.", "A briefing was held in Seoul."),
+        ("When will the channel be launched?", "The channel will be launched next year.", "The channel will be launched."),
+    ],
+)
+def test_answer_types_of_news_questions(question, holds, lacks):
+    assert type_match(question, holds) == 1.0
+    assert type_match(question, lacks) == 0.0
+
+
+def test_a_question_about_a_budget_is_not_always_about_an_amount():
+    assert type_match("What might the administration do to the R&D budget?", "It may cut the R&D budget.") == 0.5
