@@ -400,8 +400,9 @@ def extractive_answer(
         return Answer(text, grounded=False, related=ev.passages[:3]), ev.passages
     chosen = select_sentences(ev.candidates)
     kind = question_type(question)
-    if kind is not None and all(e.kind == 0.0 for e in chosen):
-        # "How many students ...?" answered by a sentence with no number is not answered
+    if kind is not None and chosen[0].kind == 0.0:
+        # "How many students ...?" led by a sentence with no number is not answered (a "two
+        # countries" in a runner-up sentence does not make it one)
         text = NOT_FOUND + f" The closest passages are on topic but give no {_KIND_NAMES[kind]}; they are listed as related."
         return Answer(text, grounded=False, related=ev.passages[:3]), ev.passages
     cites = build_citations(chosen)
