@@ -11,7 +11,9 @@ with three additions that make names and numbers match the way people type them:
 * digit groups and decimals stay whole: "3,000" → ``3000``, "$2.5 billion" → ``2.5``, ``billion``;
   "5G" and "3M" stay one word, and "FY2022" also yields ``2022``;
 * "%" is the word ``percent`` ("60%" matches "60 percent");
-* a possessive "'s" is dropped ("NASA's" → ``nasa``), not left as a word ``s``.
+* a possessive "'s" is dropped ("NASA's" → ``nasa``), not left as a word ``s``;
+* an acronym's plural also yields the acronym ("MOUs" → ``mous``, ``mou``): the stemmer only
+  knows English words, so "three MOUs were signed" would not match "an MOU".
 
 The BM25 index (``LexicalIndex``) adds two kinds of terms on top of these words, both
 general rather than tuned to any question list:
@@ -37,7 +39,7 @@ import numpy as np
 
 # Version of the tokenizer below; an index written by another version is rebuilt, never
 # queried with mismatched tokens.
-TOKENIZER_VERSION = 3
+TOKENIZER_VERSION = 4
 
 # Words are runs of letters/digits; "U.S." splits into its parts on both the document and
 # the query side. Numbers keep their thousands separators and decimals ("3,000", "2.5").
@@ -46,6 +48,7 @@ _YEARISH = re.compile(r"\d{4,}")
 _HYPHENATED = re.compile(r"\b([^\W\d_]+(?:[-\u2010\u2011][^\W\d_]+)+)\b", re.UNICODE)
 _PERCENT = re.compile(r"(?<=\d)\s*%")
 _POSSESSIVE = re.compile(r"(?<=[^\W_])['\u2019]s\b")
+_ACRONYM_PLURAL = re.compile(r"\b([A-Z][A-Z0-9]+)s\b")  # case-sensitive, before lower-casing
 
 
 @lru_cache(maxsize=1)
@@ -75,9 +78,9 @@ def _stemmer():
 def _split_words(text: str) -> tuple[list[str], list[str]]:
     """(words in text order, extra forms): extras are joined hyphenated names and years
     inside codes; kept apart so word pairs and phrases are only formed from real neighbours."""
+    extras: list[str] = [m.group(1).lower() for m in _ACRONYM_PLURAL.finditer(text)]
     text = _POSSESSIVE.sub("", _PERCENT.sub(" percent", text.lower()))
     words: list[str] = []
-    extras: list[str] = []
     for w in _TOKEN.findall(text):
         if w[0].isdigit():
             w = w.replace(",", "").rstrip(".")

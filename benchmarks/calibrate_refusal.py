@@ -7,7 +7,10 @@ Development data: ClapNQ ``dev`` (about half unanswerable, on-topic passages), o
 seed-corpus questions (``tests/seed_questions.jsonl``) and cooperation-corpus questions
 (``benchmarks/questions/coop_questions.jsonl``), so the decision holds on Wikipedia-style and
 on news/fact-sheet corpora alike. ClapNQ ``test`` is only reported, never fitted on.
-Writes ``assistant/refusal_calibration.json``.
+Writes ``assistant/refusal_calibration.json``. At run time ``answering.is_answerable`` also
+accepts an unmistakable keyword match (``LEXICAL_ANSWER``) and ``extractive_answer`` refuses a
+typed question whose lead sentence lacks the asked-for kind; both rules sit outside this fit, so
+the figures printed here are the model's alone (``assistant eval`` measures the whole decision).
 """
 
 from __future__ import annotations

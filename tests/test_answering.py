@@ -81,6 +81,23 @@ def test_a_typed_question_without_its_kind_of_answer_is_refused(seed_bot, questi
     assert "do not answer" in ans.text and ans.related
 
 
+def test_an_unmistakable_keyword_match_is_answered_despite_a_low_cosine(seed_bot):
+    from assistant.answering import answer_probability, is_answerable
+
+    weak = {"best_dense": 0.3, "best_coverage": 0.8, "type_mismatch": 0.0, "novelty": 0.9}
+    assert answer_probability({**weak, "score_margin": 0.2}) < 0.5
+    assert is_answerable({**weak, "score_margin": 0.2})  # one sentence holds the question's keywords
+    assert not is_answerable({**weak, "score_margin": 0.02})  # ... but so do others: no clear answer
+    # a long sentence listing next year's plans: its cosine is low, its keywords all there
+    ans = seed_bot.ask("What national committees will the government launch next year?")
+    assert ans.grounded and "quantum and biotech" in ans.text
+
+
+def test_what_share_is_a_numeric_question():
+    assert type_match("What share of the budget will be cut?", "The budget may be reduced.") == 0.0
+    assert type_match("What share of the budget will be cut?", "The budget may be cut by 10 percent.") == 1.0
+
+
 def test_follow_up_uses_the_conversation(seed_bot):
     first = "Which institutes will cooperate on next-generation quantum computer research?"
     a1 = seed_bot.ask(first)

@@ -80,6 +80,7 @@ def test_tokenizer_keeps_names_and_numbers():
     assert tokenize("60%") == tokenize("60 percent")
     assert "3000" in tokenize("3,000 jobs") and "2.5" in tokenize("$2.5 billion")
     assert {"5g", "6g"} <= set(tokenize("5G and 6G")) and "2022" in tokenize("FY2022")
+    assert "mou" in tokenize("three MOUs were signed") and "u" not in tokenize("the US side")  # an acronym's plural
     assert query_tokens("What did KIAT sign?") == ["kiat", "sign"]
 
 
