@@ -5,30 +5,27 @@ The default answerer is extractive: it scores the *sentences* inside the retriev
 rank) and answers with the best one to three, each followed by ``[n]``. Quotes are exact
 document text, so every citation can be checked. When the best evidence is weak the answer
 is ``grounded=False`` and says the documents do not answer the question, instead of guessing.
-The refusal decision is a small logistic model over those evidence features, calibrated on
-ClapNQ ``dev`` (``benchmarks/calibrate_refusal.py``).
+Whether the evidence answers at all is decided in ``refusal.py``; what kind of answer a
+question wants ("when" → a date) in ``answer_types.py``.
 """
 
 from __future__ import annotations
 
-import json
-import math
 import re
 from dataclasses import dataclass, replace
-from functools import lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
 
+from .answer_types import KIND_NAMES, TYPE_BONUS, question_type, type_match
 from .lexical import tokenize
+from .refusal import is_answerable, refusal_features
 from .types import Answer, Citation, Passage
 
 if TYPE_CHECKING:
     from .core import Assistant
 
 NOT_FOUND = "The documents do not answer this question."
-CALIBRATION_FILE = Path(__file__).with_name("refusal_calibration.json")
 
 _FOLLOW_UP = re.compile(
     r"^\s*(and|but|also|what about|how about|and what|what of|same for|then|so)\b|\b(it|its|they|them|their|this|that|these|those|he|she|his|her)\b",
@@ -162,146 +159,6 @@ def term_weights(bot: "Assistant", text: str) -> dict[str, float]:
     return {t: float(w) for t, w in zip(terms, idf)}
 
 
-# What kind of answer a question asks for, and a pattern that such an answer contains.
-_NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion|trillion|dozen|half|percent)\b", re.I)
-_DATE = re.compile(
-    r"\b(1\d{3}|20\d\d)s?\b|\b(january|february|march|april|may|june|july|august|september|october|november|december|century|decade)\b"
-    # news style: "Nov. 15", "Sept 3", "early next year" (not "on the 9th": too often an
-    # aside, and "the 1st dialogue" is no date)
-    r"|\b(jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.?\s+\d{1,2}\b|\b(next|last|this) (year|month|week)\b",
-    re.I,
-)
-_NAME = re.compile(r"\b[A-Z][\w.'-]+(?:\s+[A-Z][\w.'-]+)*")
-_QTYPES = [
-    (re.compile(r"\b(when|what year|which year|what date|what time|how long ago|since when)\b", re.I), "date"),
-    (re.compile(r"\b(how (many|much|long|old|far|big|large|often|tall|high)|what (percentage|percent|number|amount|share|proportion|fraction)|at what age)\b", re.I), "number"),
-    (re.compile(r"\b(who|whom|whose)\b", re.I), "name"),
-    (re.compile(r"\bwhere\b", re.I), "place"),
-]
-
-
-# "How much money / funding / investment", "what is the budget of", "what did they pay": the
-# answer is an amount of money, not any number (nor a sentence that only names the budget).
-_MONEY_QUESTION = re.compile(
-    r"\bhow much\b.*\b(money|fund\w*|invest\w*|cost\w*|pay\w*|paid|budget\w*|spen[dt]\w*|commit\w*|pledg\w*|pric\w*|worth|revenue\w*|earn\w*|dollars?|won)\b"
-    r"|\bwhat(?: is|'s| was| are| were| will be)? the (size of the |total )?(budget|cost|price|funding|investment|value)\b"
-    r"|\bwhat did\b.*\b(pay|spend|cost)\b",
-    re.I,
-)
-_MONEY = re.compile(r"[$€£¥₩]|\b(dollars?|won|euros?|yen|million|billion|trillion)\b", re.I)
-_KIND_NAMES = {"date": "date", "number": "figure", "name": "name", "place": "place"}
-TYPE_BONUS = 0.1  # sentence score added when a sentence holds the kind of answer asked for (ClapNQ dev: top-1 support 0.667 -> 0.687)
-
-
-def question_type(question: str) -> str | None:
-    """"date", "number" (an amount of money counts), "name", "place", or None when untyped."""
-    if _MONEY_QUESTION.search(question) and not re.search(r"\b(when|who|where)\b", question, re.I):
-        return "number"
-    for pattern, kind in _QTYPES:
-        if pattern.search(question):
-            return kind
-    return None
-
-
-def type_match(question: str, sentence: str) -> float:
-    """1 if the sentence holds the kind of thing the question asks for, 0 if not, 0.5 if unknown."""
-    kind = question_type(question)
-    if kind is None:
-        return 0.5
-    if kind == "date":
-        return float(bool(_DATE.search(sentence)))
-    if kind == "number":
-        if _MONEY_QUESTION.search(question):
-            return float(bool(_MONEY.search(sentence)))
-        return float(bool(_NUMBER.search(sentence)))
-    q_words = {w.lower() for w in re.findall(r"\w+", question)}
-    for m in _NAME.finditer(sentence):
-        if m.start() == 0 and " " not in m.group(0):
-            continue  # a capitalised first word is not a name
-        if any(w.lower() not in q_words for w in re.findall(r"\w+", m.group(0))):
-            return 1.0
-    return 0.0
-
-
-# ------------------------------------------------------------------ refusal
-
-
-@lru_cache(maxsize=1)
-def _calibration() -> dict[str, Any]:
-    try:
-        return json.loads(CALIBRATION_FILE.read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
-        return {"weights": {"best_dense": 6.0, "best_coverage": 4.0, "top_score": 0.0}, "bias": -6.0, "threshold": 0.5}
-
-
-def refusal_features(
-    bot: "Assistant", question: str, weights: Mapping[str, float], qvec: np.ndarray, best: Evidence, cands: list[Evidence], passages: Sequence[Passage]
-) -> dict[str, float]:
-    """Evidence strength features used by the calibrated refusal model.
-
-    Beyond similarity, two signals matter when every passage is on topic: does the best
-    sentence hold the *kind* of answer asked for (a date for "when", a number for "how
-    many"), and is a rare word of the question missing from all the top passages?
-    """
-    dense_sorted = sorted((e.dense for e in cands), reverse=True)
-    scores = sorted((e.score for e in cands), reverse=True)
-    # the three best on evidence alone: the type bonus must not decide whether a type is present
-    top3 = sorted(cands, key=lambda e: e.score - TYPE_BONUS * e.kind, reverse=True)[:3]
-    top_terms: set[str] = set()
-    for p in passages[:3]:
-        top_terms |= set(tokenize(p.title + " " + p.text))
-    norm = math.log(1 + max(1, len(bot.snapshot.lexical)))
-    missing = [w for t, w in weights.items() if w > 0 and t not in top_terms]
-    unseen = sum(1 for w in weights.values() if w == 0)
-    q_terms = set(weights)
-    best_terms = set(tokenize(best.text))
-    # The best sentence embedded on its own costs a model call: only made when the
-    # calibration uses it (the current one does not).
-    sep_best = float(bot.embedder.encode([best.text])[0] @ qvec) if "sep_best" in _calibration()["weights"] else 0.0
-    top_ids = [p.chunk_id for p in passages[:3] if p.chunk_id >= 0]
-    chunk_dense = float((bot.snapshot.vectors.vectors(top_ids) @ qvec).max()) if top_ids else 0.0
-    return {
-        "sep_best": sep_best,
-        "chunk_dense": chunk_dense,
-        "best_dense": best.dense,
-        "best_coverage": best.coverage,
-        "max_dense": dense_sorted[0],
-        "max_coverage": max(e.coverage for e in cands),
-        "top_score": passages[0].score if passages else 0.0,
-        "dense_margin": dense_sorted[0] - (dense_sorted[1] if len(dense_sorted) > 1 else 0.0),
-        "type_match": best.kind,
-        # asked for a date/number/name and none of the three best sentences has one
-        "type_mismatch": float(max(e.kind for e in top3) == 0.0),
-        "type_match_top3": max(e.kind for e in top3),
-        "missing_rare": (max(missing) / norm) if missing else 0.0,
-        "unseen_terms": unseen / max(1, len(weights)),
-        "novelty": len(best_terms - q_terms) / max(1, len(best_terms)),
-        # how far the best sentence's evidence score is ahead of the runner-up's
-        "score_margin": (scores[0] - scores[1]) if len(scores) > 1 else scores[0],
-    }
-
-
-def answer_probability(features: Mapping[str, float]) -> float:
-    cal = _calibration()
-    z = cal.get("bias", 0.0) + sum(w * features.get(k, 0.0) for k, w in cal["weights"].items())
-    return 1.0 / (1.0 + math.exp(-z))
-
-
-# A sentence that holds most of the question's keyword weight and clearly beats every other
-# sentence is the answer even when its cosine is low: a long news sentence packs several facts,
-# which dilutes its embedding ("Which company signed a battery MOU with KEIT?" against a
-# 60-word sentence listing three MOUs). Session 4: on two blind seed-question sets, +4 and +1
-# answered, no unanswerable one accepted; ClapNQ test unchanged, dev one more false accept.
-LEXICAL_ANSWER = {"best_coverage": 0.75, "score_margin": 0.1}
-
-
-def is_answerable(features: Mapping[str, float]) -> bool:
-    """The calibrated model's verdict, or an unmistakable lexical match (``LEXICAL_ANSWER``)."""
-    if answer_probability(features) >= _calibration().get("threshold", 0.5):
-        return True
-    return all(features.get(k, 0.0) >= v for k, v in LEXICAL_ANSWER.items())
-
-
 # ------------------------------------------------------------------ composing
 
 
@@ -417,7 +274,7 @@ def extractive_answer(
     if kind is not None and chosen[0].kind == 0.0:
         # "How many students ...?" led by a sentence with no number is not answered (a "two
         # countries" in a runner-up sentence does not make it one)
-        text = NOT_FOUND + f" The closest passages are on topic but give no {_KIND_NAMES[kind]}; they are listed as related."
+        text = NOT_FOUND + f" The closest passages are on topic but give no {KIND_NAMES[kind]}; they are listed as related."
         return Answer(text, grounded=False, related=ev.passages[:3]), ev.passages
     cites = build_citations(chosen)
     text = " ".join(f"{_one_line(e.text)} [{c.n}]" for e, c in zip(chosen, cites))

@@ -7,7 +7,7 @@ Development data: ClapNQ ``dev`` (about half unanswerable, on-topic passages), o
 seed-corpus questions (``tests/seed_questions.jsonl``) and cooperation-corpus questions
 (``benchmarks/questions/coop_questions.jsonl``), so the decision holds on Wikipedia-style and
 on news/fact-sheet corpora alike. ClapNQ ``test`` is only reported, never fitted on.
-Writes ``assistant/refusal_calibration.json``. At run time ``answering.is_answerable`` also
+Writes ``assistant/refusal_calibration.json``. At run time ``refusal.is_answerable`` also
 accepts an unmistakable keyword match (``LEXICAL_ANSWER``) and ``extractive_answer`` refuses a
 typed question whose lead sentence lacks the asked-for kind; both rules sit outside this fit, so
 the figures printed here are the model's alone (``assistant eval`` measures the whole decision).
@@ -23,7 +23,8 @@ from pathlib import Path
 import numpy as np
 
 import assistant  # noqa: F401  (offline environment)
-from assistant.answering import CALIBRATION_FILE, gather_evidence
+from assistant.answering import gather_evidence
+from assistant.refusal import CALIBRATION_FILE
 from assistant.core import Assistant
 from assistant.evaluation import clapnq_corpus, read_jsonl
 

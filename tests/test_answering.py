@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answering import is_heading, type_match
+from assistant.answer_types import type_match
+from assistant.answering import is_heading
 from assistant.chunking import split_sentences
 from assistant.evaluation import CitationChecker, evaluate, parse_questions, read_jsonl
 from conftest import ROOT
@@ -82,7 +83,7 @@ def test_a_typed_question_without_its_kind_of_answer_is_refused(seed_bot, questi
 
 
 def test_an_unmistakable_keyword_match_is_answered_despite_a_low_cosine(seed_bot):
-    from assistant.answering import answer_probability, is_answerable
+    from assistant.refusal import answer_probability, is_answerable
 
     weak = {"best_dense": 0.3, "best_coverage": 0.8, "type_mismatch": 0.0, "novelty": 0.9}
     assert answer_probability({**weak, "score_margin": 0.2}) < 0.5
