@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
 
-from .answer_types import KIND_NAMES, TYPE_BONUS, question_type, type_match
+from .answer_types import KIND_NAMES, TYPE_BONUS, AnswerKind
 from .lexical import tokenize
 from .refusal import is_answerable, refusal_features
 from .types import Answer, Citation, Passage
@@ -45,7 +45,7 @@ class Evidence:
     coverage: float = 0.0
     score: float = 0.0
     rank: int = 0  # rank of its passage
-    kind: float = 0.5  # holds the kind of answer asked for (``type_match``): 1, 0, or 0.5 if untyped
+    kind: float = 0.5  # holds the kind of answer asked for (``AnswerKind.held_by``): 1, 0, or 0.5 if untyped
 
 
 # ------------------------------------------------------------------ query building
@@ -75,6 +75,7 @@ def retrieval_query(question: str, history: Sequence[tuple[str, str]] | None) ->
 _TERMINAL = re.compile(r"[.!?:;][\"'”’)\]]*$")
 _BULLET = re.compile(r"^\s*([-*•+]|\d+[.)])\s")
 _YEAR = re.compile(r"\b(1[5-9]|20)\d\d\b")
+_ORDINAL = re.compile(r"\b\d+(st|nd|rd|th)\b", re.I)
 
 
 def is_heading(text: str, before: str, after: str) -> bool:
@@ -95,8 +96,6 @@ def is_heading(text: str, before: str, after: str) -> bool:
         return False
     return before in ("", "\n") and after in ("", "\n")
 
-
-_ORDINAL = re.compile(r"\b\d+(st|nd|rd|th)\b", re.I)
 
 
 def candidate_sentences(bot: "Assistant", passages: Sequence[Passage], max_passages: int = 5) -> tuple[list[Evidence], np.ndarray]:
@@ -135,7 +134,7 @@ def score_evidence(weights: Mapping[str, float], qvec: np.ndarray, cands: list[E
         return
     dense = vecs @ qvec
     total = sum(weights.values()) or 1.0
-    typed = bool(question) and question_type(question) is not None
+    asked = AnswerKind.of(question)
     for e, d in zip(cands, dense):
         terms = set(tokenize(e.text))
         if e.rank == 0:
@@ -144,8 +143,8 @@ def score_evidence(weights: Mapping[str, float], qvec: np.ndarray, cands: list[E
         e.coverage = sum(w for t, w in weights.items() if t in terms) / total
         brevity = -0.08 if len(e.text.split()) < 5 else 0.0
         e.score = 0.55 * e.dense + 0.35 * e.coverage + 0.10 * (1.0 / (1 + e.rank)) + brevity
-        if typed:
-            e.kind = type_match(question, e.text)
+        if asked.kind is not None:
+            e.kind = asked.held_by(e.text)
             e.score += TYPE_BONUS * e.kind
 
 
@@ -270,11 +269,10 @@ def extractive_answer(
         text = NOT_FOUND + " The closest passages are listed as related, but they do not contain the answer."
         return Answer(text, grounded=False, related=ev.passages[:3]), ev.passages
     chosen = select_sentences(ev.candidates)
-    kind = question_type(question)
-    if kind is not None and chosen[0].kind == 0.0:
+    if chosen[0].kind == 0.0:  # 0.5 when the question asks for no particular kind
         # "How many students ...?" led by a sentence with no number is not answered (a "two
         # countries" in a runner-up sentence does not make it one)
-        text = NOT_FOUND + f" The closest passages are on topic but give no {KIND_NAMES[kind]}; they are listed as related."
+        text = NOT_FOUND + f" The closest passages are on topic but give no {KIND_NAMES[AnswerKind.of(question).kind]}; they are listed as related."
         return Answer(text, grounded=False, related=ev.passages[:3]), ev.passages
     cites = build_citations(chosen)
     text = " ".join(f"{_one_line(e.text)} [{c.n}]" for e, c in zip(chosen, cites))

@@ -34,6 +34,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from .answer_types import MONTHS
 from .embedding import Embedder
 from .evidence import QueryTerms, best_window_coverage, sentence_units
 from .index_store import IndexSnapshot
@@ -62,8 +63,7 @@ class FusionSettings:
 
 
 _YEAR = re.compile(r"(?<![\d$])((?:19|20)\d\d)(?![\d,.]\d)")
-_MONTHS = {m: i + 1 for i, m in enumerate(
-    ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"])}
+_MONTHS = {m: i + 1 for i, m in enumerate(MONTHS)}
 _MONTHS.update({m[:3]: i for m, i in list(_MONTHS.items())})
 _MONTHS["sept"] = 9
 _MONTH_STEMS = frozenset(tokenize(" ".join(_MONTHS)))
