@@ -1,0 +1,203 @@
+"""Training and evaluation pairs for the reader, built from ``../shared/train``.
+
+Each pair is a question, a context (a window of whole sentences, or a whole paragraph), a label
+(1: the context answers the question) and, for answered pairs with a known answer, the answer's
+character span inside the context. The reader sees sentence windows at question time (see
+``assistant/reader.py``), so training contexts are mostly windows cut with the assistant's own
+sentence splitter.
+
+Sources:
+
+* SQuAD 1.1 train (every question answerable): a window holding the answer is a positive; a
+  window of the same paragraph without the answer sentence, or the most question-like window of
+  another paragraph of the same article, is a hard negative (same topic, no answer).
+* SQuAD 2.0 dev, split **by article** (``split_squad2``): the training articles give real
+  adversarial unanswerable questions next to their tempting paragraph; the held-out articles are
+  only ever used for evaluation.
+* SelQA answer-sentence selection (dev + test): question + one sentence, label only (no span).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Iterator
+
+from assistant.chunking import split_sentences
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "train"
+SQUAD1 = SHARED / "squad1.1-train" / "train-v1.1.reconstructed.json"
+SQUAD2 = SHARED / "squad2.0-dev" / "dev-v2.0.reconstructed.json"
+SELQA = [SHARED / "selqa" / "ass_selqa-ass-dev.json", SHARED / "selqa" / "ass_selqa-ass-test.json"]
+
+_WORD = re.compile(r"\w+")
+_STOP = frozenset(
+    "a an the of in on at to for from by with and or is are was were be been what which who whom whose when where why how "
+    "did do does that this these those it its as into than then there their they he she his her".split()
+)
+
+
+@dataclass
+class Pair:
+    question: str
+    context: str
+    label: int
+    answer_start: int = -1  # character offsets in ``context``; -1 when unanswered or unknown
+    answer_end: int = -1
+    source: str = ""
+
+
+def _content_words(text: str) -> set[str]:
+    return {w for w in (m.lower() for m in _WORD.findall(text)) if w not in _STOP}
+
+
+def _window(sents: list[tuple[int, int]], i: int, j: int, rng: random.Random, max_extra: int = 2) -> tuple[int, int]:
+    """Indices [a, b) of a window over sentences ``i..j`` extended by up to ``max_extra`` on each side."""
+    a = max(0, i - rng.randint(0, max_extra))
+    b = min(len(sents), j + 1 + rng.randint(0, max_extra))
+    return a, b
+
+
+def _answer_sentences(sents: list[tuple[int, int]], start: int, end: int) -> tuple[int, int]:
+    first = next(k for k, (a, b) in enumerate(sents) if b > start)
+    last = next((k for k, (a, b) in enumerate(sents) if b >= end), len(sents) - 1)
+    return first, last
+
+
+def split_squad2(seed: int = 13) -> tuple[list[str], list[str]]:
+    """SQuAD 2.0 dev article titles for training and for held-out evaluation (about half each)."""
+    titles = [a["title"] for a in json.loads(SQUAD2.read_text())["data"]]
+    rng = random.Random(seed)
+    shuffled = titles[:]
+    rng.shuffle(shuffled)
+    train = sorted(shuffled[: len(titles) // 2])
+    return train, [t for t in titles if t not in train]
+
+
+def squad1_pairs(n_questions: int, rng: random.Random) -> Iterator[Pair]:
+    articles = json.loads(SQUAD1.read_text())["data"]
+    items = [(ai, pi, q) for ai, art in enumerate(articles) for pi, p in enumerate(art["paragraphs"]) for q in p["qas"]]
+    rng.shuffle(items)
+    split_cache: dict[tuple[int, int], list[tuple[int, int]]] = {}
+
+    def sents_of(ai: int, pi: int) -> list[tuple[int, int]]:
+        if (ai, pi) not in split_cache:
+            split_cache[(ai, pi)] = split_sentences(articles[ai]["paragraphs"][pi]["context"])
+        return split_cache[(ai, pi)]
+
+    for ai, pi, q in items[:n_questions]:
+        ctx = articles[ai]["paragraphs"][pi]["context"]
+        ans = q["answers"][0]
+        s, e = ans["answer_start"], ans["answer_start"] + len(ans["text"])
+        sents = sents_of(ai, pi)
+        if not sents:
+            continue
+        i, j = _answer_sentences(sents, s, e)
+        # positive: a window around the answer sentence, now and then the whole paragraph
+        if rng.random() < 0.2:
+            a, b = 0, len(sents)
+        else:
+            a, b = _window(sents, i, j, rng)
+        off = sents[a][0]
+        yield Pair(q["question"], ctx[off:sents[b - 1][1]], 1, s - off, e - off, "squad1")
+        # hard negative: same paragraph without the answer sentences, or the most
+        # question-like window of another paragraph of the same article
+        answer_lc = ans["text"].lower()
+        neg = None
+        if rng.random() < 0.5:
+            others = [k for k in range(len(sents)) if k < i or k > j]
+            if others:
+                k = rng.choice(others)
+                lo, hi = (0, i) if k < i else (j + 1, len(sents))
+                a2, b2 = max(lo, k - rng.randint(0, 1)), min(hi, k + 1 + rng.randint(0, 1))
+                neg = ctx[sents[a2][0]:sents[b2 - 1][1]]
+        if neg is None:
+            qwords = _content_words(q["question"])
+            best, best_score = None, -1.0
+            for pj, p in enumerate(articles[ai]["paragraphs"]):
+                if pj == pi:
+                    continue
+                for a2, b2 in sents_of(ai, pj):
+                    score = len(qwords & _content_words(p["context"][a2:b2])) + rng.random() * 0.5
+                    if score > best_score:
+                        best, best_score = (pj, a2, b2), score
+            if best is not None:
+                pj, a2, b2 = best
+                pctx, psents = articles[ai]["paragraphs"][pj]["context"], sents_of(ai, pj)
+                k = next(n for n, (x, _) in enumerate(psents) if x == a2)
+                wa, wb = _window(psents, k, k, rng, max_extra=1)
+                neg = pctx[psents[wa][0]:psents[wb - 1][1]]
+        if neg and answer_lc not in neg.lower():
+            yield Pair(q["question"], neg, 0, source="squad1-neg")
+
+
+def squad2_pairs(titles: list[str], rng: random.Random, windows: bool = True) -> Iterator[Pair]:
+    """Every question of the given SQuAD 2.0 dev articles with its paragraph; with ``windows``
+    also with a sentence window (the answer's, or for an unanswerable question the sentence that
+    shares most words with it: the tempting distractor)."""
+    wanted = set(titles)
+    for art in json.loads(SQUAD2.read_text())["data"]:
+        if art["title"] not in wanted:
+            continue
+        for p in art["paragraphs"]:
+            ctx = p["context"]
+            sents = split_sentences(ctx)
+            for q in p["qas"]:
+                if q["is_impossible"]:
+                    yield Pair(q["question"], ctx, 0, source="squad2-noans")
+                    if windows and sents:
+                        qwords = _content_words(q["question"])
+                        k = max(range(len(sents)), key=lambda n: len(qwords & _content_words(ctx[sents[n][0]:sents[n][1]])))
+                        a, b = _window(sents, k, k, rng, max_extra=1)
+                        yield Pair(q["question"], ctx[sents[a][0]:sents[b - 1][1]], 0, source="squad2-noans-win")
+                    continue
+                ans = q["answers"][0]
+                s, e = ans["answer_start"], ans["answer_start"] + len(ans["text"])
+                yield Pair(q["question"], ctx, 1, s, e, "squad2")
+                if windows and sents:
+                    i, j = _answer_sentences(sents, s, e)
+                    a, b = _window(sents, i, j, rng, max_extra=1)
+                    off = sents[a][0]
+                    yield Pair(q["question"], ctx[off:sents[b - 1][1]], 1, s - off, e - off, "squad2-win")
+
+
+def selqa_pairs(rng: random.Random, neg_per_pos: int = 2) -> Iterator[Pair]:
+    for path in SELQA:
+        for item in json.loads(path.read_text()):
+            answers = set(item["answers"])
+            negs = [c for n, c in enumerate(item["candidates"]) if n not in answers]
+            rng.shuffle(negs)
+            for n in answers:
+                yield Pair(item["question"], item["candidates"][n], 1, source="selqa")
+            for c in negs[: neg_per_pos * max(1, len(answers))]:
+                yield Pair(item["question"], c, 0, source="selqa-neg")
+
+
+def build(n_squad1: int, seed: int) -> tuple[list[Pair], dict]:
+    """The training pairs (shuffled) and a record of how they were made."""
+    rng = random.Random(seed)
+    train_titles, heldout_titles = split_squad2(seed)
+    pairs = list(squad1_pairs(n_squad1, rng)) + list(squad2_pairs(train_titles, rng)) + list(selqa_pairs(rng))
+    rng.shuffle(pairs)
+    counts: dict[str, int] = {}
+    for p in pairs:
+        counts[p.source] = counts.get(p.source, 0) + 1
+    record = {
+        "seed": seed,
+        "squad1_questions": n_squad1,
+        "squad2_train_articles": train_titles,
+        "squad2_heldout_articles": heldout_titles,
+        "pairs": len(pairs),
+        "positives": sum(p.label for p in pairs),
+        "by_source": counts,
+    }
+    return pairs, record
+
+
+def write_jsonl(pairs: list[Pair], path: Path) -> None:
+    with path.open("w", encoding="utf-8") as f:
+        for p in pairs:
+            f.write(json.dumps(asdict(p), ensure_ascii=False) + "\n")
