@@ -1,25 +1,22 @@
-"""Cited answers: pick the sentences that answer the question, cite each, or refuse honestly.
+"""Cited answers: the reader decides whether and where the retrieved passages answer.
 
-The default answerer is extractive: it scores the *sentences* inside the retrieved passages
-(dense similarity to the question, coverage of the question's keywords, the passage's own
-rank) and answers with the best one to three, each followed by ``[n]``. Quotes are exact
-document text, so every citation can be checked. When the best evidence is weak the answer
-is ``grounded=False`` and says the documents do not answer the question, instead of guessing.
-Whether the evidence answers at all is decided in ``refusal.py``; what kind of answer a
-question wants ("when" → a date) in ``answer_types.py``.
+The trained reader (``reader.py``) reads the question together with each of the top retrieved
+passages and gives the probability that the passage answers it and the answer span. The answer
+quotes the whole sentence around the best span, exactly as it stands in the document, with
+``[n]`` after it; ``Answer.short`` is the span itself. When no passage clears the reader's
+threshold (chosen on development data, stored with the model) the answer says the documents do
+not answer the question, with the closest passages as related, instead of guessing.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-import numpy as np
-
-from .answer_types import KIND_NAMES, TYPE_BONUS, AnswerKind
+from .chunking import split_sentences
 from .lexical import tokenize
-from .refusal import is_answerable, refusal_features
+from .retrieval import Retriever
 from .types import Answer, Citation, Passage
 
 if TYPE_CHECKING:
@@ -31,21 +28,6 @@ _FOLLOW_UP = re.compile(
     r"^\s*(and|but|also|what about|how about|and what|what of|same for|then|so)\b|\b(it|its|they|them|their|this|that|these|those|he|she|his|her)\b",
     re.I,
 )
-
-
-@dataclass
-class Evidence:
-    """A candidate sentence with where it sits and how well it answers."""
-
-    passage: Passage
-    start: int  # offsets in the document
-    end: int
-    text: str
-    dense: float = 0.0
-    coverage: float = 0.0
-    score: float = 0.0
-    rank: int = 0  # rank of its passage
-    kind: float = 0.5  # holds the kind of answer asked for (``AnswerKind.held_by``): 1, 0, or 0.5 if untyped
 
 
 # ------------------------------------------------------------------ query building
@@ -69,7 +51,7 @@ def retrieval_query(question: str, history: Sequence[tuple[str, str]] | None) ->
     return question
 
 
-# ------------------------------------------------------------------ sentence scoring
+# ------------------------------------------------------------------ headings
 
 
 _TERMINAL = re.compile(r"[.!?:;][\"'”’)\]]*$")
@@ -98,66 +80,6 @@ def is_heading(text: str, before: str, after: str) -> bool:
 
 
 
-def candidate_sentences(bot: "Assistant", passages: Sequence[Passage], max_passages: int = 5) -> tuple[list[Evidence], np.ndarray]:
-    """Sentences of the top passages, each once (overlapping chunks repeat sentences), with
-    their vectors from the index (pooled at index time: no model call here). Headings are
-    left out: they name the topic, they do not answer."""
-    seen: set[tuple[str, int, int]] = set()
-    out: list[Evidence] = []
-    vecs: list[np.ndarray] = []
-    sentences = bot.snapshot.sentences
-    for rank, p in enumerate(passages[:max_passages]):
-        starts, ends, v = sentences.for_chunk(p.chunk_id)
-        for a, b, vec in zip(starts.tolist(), ends.tolist(), v):
-            key = (p.source, a, b)
-            if key in seen or not (p.start <= a < b <= p.end):
-                continue
-            seen.add(key)
-            i, j = a - p.start, b - p.start
-            before, after = p.text[:i].rstrip(" \t")[-1:], p.text[j:].lstrip(" \t")[:1]
-            if is_heading(p.text[i:j], before, after):
-                continue
-            out.append(Evidence(p, a, b, p.text[i:j], rank=rank))
-            vecs.append(vec)
-    return out, (np.vstack(vecs) if vecs else np.zeros((0, 1), dtype="float32"))
-
-
-def score_evidence(weights: Mapping[str, float], qvec: np.ndarray, cands: list[Evidence], vecs: np.ndarray, question: str = "") -> None:
-    """Fill ``dense``, ``coverage`` and ``score`` of each candidate sentence.
-
-    ``weights`` are the question's term weights (``term_weights``). A sentence that holds the
-    kind of answer ``question`` asks for (a date for "when", an amount for "how much money",
-    a new name for "who") gets ``TYPE_BONUS``: the sentence that restates the question's topic
-    without the figure is the usual wrong pick.
-    """
-    if not cands:
-        return
-    dense = vecs @ qvec
-    total = sum(weights.values()) or 1.0
-    asked = AnswerKind.of(question)
-    for e, d in zip(cands, dense):
-        terms = set(tokenize(e.text))
-        if e.rank == 0:
-            terms |= set(tokenize(e.passage.title))
-        e.dense = float(d)
-        e.coverage = sum(w for t, w in weights.items() if t in terms) / total
-        brevity = -0.08 if len(e.text.split()) < 5 else 0.0
-        e.score = 0.55 * e.dense + 0.35 * e.coverage + 0.10 * (1.0 / (1 + e.rank)) + brevity
-        if asked.kind is not None:
-            e.kind = asked.held_by(e.text)
-            e.score += TYPE_BONUS * e.kind
-
-
-def term_weights(bot: "Assistant", text: str) -> dict[str, float]:
-    """IDF weight of each content term of ``text``; 0 for a term the corpus never uses."""
-    terms = list(dict.fromkeys(tokenize(text)))
-    if not terms:
-        return {}
-    lex = bot.snapshot.lexical
-    idf = lex.idf(terms) if len(lex) else np.ones(len(terms))
-    return {t: float(w) for t, w in zip(terms, idf)}
-
-
 # ------------------------------------------------------------------ composing
 
 
@@ -168,115 +90,143 @@ def _near_duplicate(a: str, b: str) -> bool:
     return len(ta & tb) / min(len(ta), len(tb)) >= 0.7
 
 
-def select_sentences(cands: list[Evidence], max_sentences: int = 3, margin: float = 0.08) -> list[Evidence]:
-    """The best sentence, plus up to two more that are nearly as good and add something new."""
-    ranked = sorted(cands, key=lambda e: e.score, reverse=True)
-    if not ranked:
-        return []
-    chosen = [ranked[0]]
-    for e in ranked[1:]:
-        if len(chosen) >= max_sentences or e.score < ranked[0].score - margin:
-            break
-        if any(_near_duplicate(e.text, c.text) for c in chosen):
-            continue
-        if any(e.passage.source == c.passage.source and not (e.end <= c.start or e.start >= c.end) for c in chosen):
-            continue
-        chosen.append(e)
-    return chosen
-
-
 def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def build_citations(chosen: list[Evidence]) -> list[Citation]:
-    cites = []
-    for n, e in enumerate(chosen, 1):
-        p = e.passage
-        cites.append(
-            Citation(
-                n=n,
-                source=p.source,
-                title=p.title,
-                page=p.page,
-                quote=e.text,
-                start=e.start,
-                end=e.end,
-                score=round(e.score, 4),
-                context=p.text,
-                context_start=p.start,
-            )
-        )
-    return cites
+# ------------------------------------------------------------------ the reader
+
+
+def quotable_sentences(sentences, p: Passage) -> list[tuple[int, int]]:
+    """(start, end) document offsets of the passage's sentences, headings left out.
+
+    Sentence spans come from the index (split at index time); the answer span the reader
+    picks must lie inside one of them, so a quote is always whole sentences of document text.
+    """
+    starts, ends, _ = sentences.for_chunk(p.chunk_id) if p.chunk_id >= 0 else ((), (), None)
+    spans = list(zip(list(starts), list(ends))) or [(p.start + a, p.start + b) for a, b in split_sentences(p.text)]
+    out = []
+    for a, b in spans:
+        a, b = int(a), int(b)
+        if not (p.start <= a < b <= p.end):
+            continue
+        i, j = a - p.start, b - p.start
+        before, after = p.text[:i].rstrip(" \t")[-1:], p.text[j:].lstrip(" \t")[:1]
+        if not is_heading(p.text[i:j], before, after):
+            out.append((a, b))
+    return out
 
 
 @dataclass
-class EvidenceSet:
-    """Everything the answerers and the refusal calibration need for one question."""
+class Read:
+    """The reader's verdict on one text it read: a passage, or a window of one."""
 
-    query: str
-    passages: list[Passage]
-    candidates: list[Evidence]
-    best: Evidence | None
-    features: dict[str, float]
+    passage: Passage
+    offset: int  # document offset of the text read
+    sentences: list[tuple[int, int]]  # quotable sentences in it (document offsets)
+    probability: float = 0.0
+    start: int = -1  # the answer span, document offsets
+    end: int = -1
+
+    def quote(self) -> tuple[int, int]:
+        """Whole sentences around the answer span."""
+        inside = [(a, b) for a, b in self.sentences if a < self.end and b > self.start]
+        return (inside[0][0], inside[-1][1]) if inside else (self.start, self.end)
 
 
-def gather_evidence(
-    bot: "Assistant",
-    question: str,
-    history: Sequence[tuple[str, str]] | None = None,
-    k: int = 8,
-    where: Mapping[str, Any] | None = None,
-) -> EvidenceSet:
-    """Retrieve passages for the question and score their sentences."""
+def _follow_up_topic(question: str, history: Sequence[tuple[str, str]] | None) -> tuple[str, set[str]]:
+    """For a follow-up, the question the reader reads and the words of its new topic.
+
+    "And what about semiconductors?" after "How much money will go to bioeconomy research?"
+    is read as the two joined, and only sentences that name the new topic ("semiconductor")
+    may answer it: the previous answer's sentence must not answer the new question.
+    """
     query = retrieval_query(question, history)
-    qvec = bot.embedder.encode([query])[0]
-    passages = bot.retriever().run(query, k=k, where=where, query_vector=qvec)
-    cands, vecs = candidate_sentences(bot, passages)
-    if not cands:
-        return EvidenceSet(query, passages, cands, None, {})
     if query == question:
-        weights = term_weights(bot, question)
-        score_evidence(weights, qvec, cands, vecs, question)
-        best = max(cands, key=lambda e: e.score)
-        return EvidenceSet(query, passages, cands, best, refusal_features(bot, question, weights, qvec, best, cands, passages))
-    # A follow-up: the conversation finds the passages, but the sentence to quote is the one
-    # about what is asked now ("And what about batteries?" -> the battery sentence) ...
-    focus = qvec + bot.embedder.encode([question])[0]
-    score_evidence(term_weights(bot, question), focus / max(float(np.linalg.norm(focus)), 1e-12), cands, vecs, question)
-    best = cands.index(max(cands, key=lambda e: e.score))
-    # ... while whether it answers is judged on the whole question the conversation asks
-    # ("which institutes ... quantum" + "and batteries?"): the bare words are too short to judge.
-    judged = [replace(e) for e in cands]
-    weights = term_weights(bot, query)
-    score_evidence(weights, qvec, judged, vecs, query)
-    features = refusal_features(bot, query, weights, qvec, judged[best], judged, passages)
-    return EvidenceSet(query, passages, cands, cands[best], features)
+        return question, set()
+    prev = query[len(question):].strip()
+    new = set(tokenize(question)) - set(tokenize(prev))
+    return f"{prev} {question}", new
 
 
-def extractive_answer(
+def read_passages(reader, sentences, question: str, passages: Sequence[Passage], topic: set[str], n_read: int) -> list[Read]:
+    """Run the reader over the top passages (or, for a follow-up, the windows naming its topic)."""
+    reads: list[Read] = []
+    for p in passages[:n_read]:
+        quotable = quotable_sentences(sentences, p)
+        if not quotable:
+            continue
+        if not topic:
+            reads.append(Read(p, p.start, quotable))
+            continue
+        for n, (a, b) in enumerate(quotable):
+            if topic & set(tokenize(p.text[a - p.start:b - p.start])):
+                lo = quotable[max(0, n - 1)][0]
+                reads.append(Read(p, lo, [(a, b)]))
+    if not reads:
+        return []
+    texts = [r.passage.text[r.offset - r.passage.start:(r.sentences[-1][1] if topic else r.passage.end) - r.passage.start] for r in reads]
+    allowed = [[(a - r.offset, b - r.offset) for a, b in r.sentences] for r in reads]
+    for r, got in zip(reads, reader.read(question, texts, allowed)):
+        r.probability = got.probability
+        if got.start >= 0:
+            r.start, r.end = r.offset + got.start, r.offset + got.end
+    return reads
+
+
+def compose(reads: list[Read], threshold: float, max_citations: int = 2, margin: float = 0.15) -> tuple[str, list[Citation], str]:
+    """The answer text, its citations and the short answer, from the reads above the threshold.
+
+    The most probable read leads; another that clears the threshold too, nearly as probable and
+    quoting other text, is added (two facts in two sentences)."""
+    ranked = sorted((r for r in reads if r.probability >= threshold and r.start >= 0), key=lambda r: -r.probability)
+    chosen: list[Read] = []
+    for r in ranked:
+        if len(chosen) >= max_citations or r.probability < ranked[0].probability - margin:
+            break
+        a, b = r.quote()
+        text = r.passage.text[a - r.passage.start:b - r.passage.start]
+        if any(c.passage.source == r.passage.source and not (b <= c.quote()[0] or a >= c.quote()[1]) for c in chosen):
+            continue
+        if any(_near_duplicate(text, c.passage.text[c.quote()[0] - c.passage.start:c.quote()[1] - c.passage.start]) for c in chosen):
+            continue
+        chosen.append(r)
+    cites = []
+    for n, r in enumerate(chosen, 1):
+        p = r.passage
+        a, b = r.quote()
+        cites.append(Citation(n=n, source=p.source, title=p.title, page=p.page, quote=p.text[a - p.start:b - p.start], start=a, end=b,
+                              score=round(r.probability, 4), context=p.text, context_start=p.start, answer_start=r.start, answer_end=r.end))
+    text = " ".join(f"{_one_line(c.quote)} [{c.n}]" for c in cites)
+    short = chosen[0].passage.text[chosen[0].start - chosen[0].passage.start:chosen[0].end - chosen[0].passage.start] if chosen else ""
+    return text, cites, short
+
+
+def reader_answer(
     bot: "Assistant",
     question: str,
     history: Sequence[tuple[str, str]] | None = None,
     k: int = 8,
     where: Mapping[str, Any] | None = None,
 ) -> tuple[Answer, list[Passage]]:
-    """The offline answer, and the passages it was drawn from (the LLM answerer reuses them)."""
-    ev = gather_evidence(bot, question, history, k, where)
-    if ev.best is None:
-        return Answer(NOT_FOUND + " No passage in the indexed documents matches it.", grounded=False), ev.passages
-    if not is_answerable(ev.features):
+    """Retrieve, let the reader read the best passages, answer from its most probable span or refuse."""
+    snap = bot.snapshot  # one snapshot for the whole question, even if an update swaps it meanwhile
+    query = retrieval_query(question, history)
+    qvec = bot.embedder.encode([query])[0]
+    passages = Retriever(snap, bot.embedder, bot.fusion).run(query, k=k, where=where, query_vector=qvec)
+    if not passages:
+        return Answer(NOT_FOUND + " No passage in the indexed documents matches it.", grounded=False), passages
+    reader = bot.reader
+    read_q, topic = _follow_up_topic(question, history)
+    reads = read_passages(reader, snap.sentences, read_q, passages, topic, bot.settings.reader_passages)
+    if topic and not any(r.probability >= reader.threshold for r in reads):
+        reads = read_passages(reader, snap.sentences, read_q, passages, set(), bot.settings.reader_passages)
+    best = max((r.probability for r in reads), default=0.0)
+    if best < reader.threshold:
         text = NOT_FOUND + " The closest passages are listed as related, but they do not contain the answer."
-        return Answer(text, grounded=False, related=ev.passages[:3]), ev.passages
-    chosen = select_sentences(ev.candidates)
-    if chosen[0].kind == 0.0:  # 0.5 when the question asks for no particular kind
-        # "How many students ...?" led by a sentence with no number is not answered (a "two
-        # countries" in a runner-up sentence does not make it one)
-        text = NOT_FOUND + f" The closest passages are on topic but give no {KIND_NAMES[AnswerKind.of(question).kind]}; they are listed as related."
-        return Answer(text, grounded=False, related=ev.passages[:3]), ev.passages
-    cites = build_citations(chosen)
-    text = " ".join(f"{_one_line(e.text)} [{c.n}]" for e, c in zip(chosen, cites))
-    return Answer(text, cites, grounded=True), ev.passages
+        return Answer(text, grounded=False, related=passages[:3], confidence=round(best, 4)), passages
+    text, cites, short = compose(reads, reader.threshold, bot.settings.reader_citations)
+    return Answer(text, cites, grounded=True, short=short, confidence=round(best, 4)), passages
 
 
 def answer_question(
@@ -286,10 +236,10 @@ def answer_question(
     k: int = 8,
     where: Mapping[str, Any] | None = None,
 ) -> Answer:
-    """Answer with the LLM when one is configured (checked, with fallback), else extractively."""
+    """Answer with the LLM when one is configured (checked, with fallback), else with the reader."""
     if not question or not question.strip():
         return Answer("Please ask a question.", grounded=False)
-    ans, passages = extractive_answer(bot, question, history, k, where)
+    ans, passages = reader_answer(bot, question, history, k, where)
     if bot.llm_url and passages:
         from .llm import llm_answer
 

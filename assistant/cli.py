@@ -142,7 +142,8 @@ def cmd_search(args) -> int:
 
 def format_answer(ans) -> str:
     """Plain-text rendering of an Answer: the text, then the numbered sources."""
-    lines = [ans.text]
+    lines = [f"Answer: {' '.join(ans.short.split())}", ""] if ans.grounded and ans.short else []
+    lines.append(ans.text)
     if ans.note:
         lines.append(f"(note: {ans.note})")
     if ans.citations:

@@ -115,6 +115,13 @@ class Assistant:
         """
         return self.retriever().run(query, k, where)
 
+    @property
+    def reader(self):
+        """The trained reader (loaded on first use, shared per process)."""
+        from .reader import Reader
+
+        return Reader.shared()
+
     def retriever(self) -> Retriever:
         """A retriever bound to the current snapshot (cheap; one per query)."""
         return Retriever(self.snapshot, self.embedder, self.fusion)

@@ -7,6 +7,9 @@ Two question formats:
   per passage (title on the first line) into a cache folder and indexed there.
 * Our own: ``{"question", "answer_contains": [...], "source"}`` or ``{"question",
   "unanswerable": true}``, asked against ``--corpus``.
+* The cooperation benchmark's (``benchmarks/questions/coop_*.jsonl``): ``{"question",
+  "gold_doc": name or [names] or null, "answer_words": [...], "kind"}``; a gold document
+  matches a cited source that ends with its name (the corpus keeps sub-folders).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from .loading import DocumentLoader, LoadError
 class EvalQuestion:
     question: str
     answerable: bool
-    gold_source: str | None = None
+    gold_source: str | list[str] | None = None
     answer_contains: list[str] = field(default_factory=list)
     supporting: list[str] = field(default_factory=list)
     id: str = ""
@@ -53,6 +56,16 @@ def parse_questions(rows: list[dict]) -> list[EvalQuestion]:
                     bool(r.get("answerable")),
                     f"{r['gold_passage']}.txt",
                     supporting=list(r.get("supporting_sentences") or []),
+                    id=str(r.get("id", "")),
+                )
+            )
+        elif "gold_doc" in r:
+            out.append(
+                EvalQuestion(
+                    r["question"],
+                    r.get("kind") != "unanswerable" and r.get("gold_doc") is not None,
+                    r.get("gold_doc"),
+                    list(r.get("answer_words") or []),
                     id=str(r.get("id", "")),
                 )
             )
@@ -135,6 +148,14 @@ class CitationChecker:
         self._loader.close()
 
 
+def is_gold(source: str, gold: str | list[str] | None) -> bool:
+    """Whether a cited or retrieved source is (one of) the question's gold document(s)."""
+    if gold is None:
+        return True
+    golds = [gold] if isinstance(gold, str) else gold
+    return any(source == g or source.endswith("/" + g) for g in golds)
+
+
 def evaluate(bot, questions: list[EvalQuestion], k: int = 5, progress: bool = False) -> dict[str, Any]:
     """Run every question through ``search`` and ``ask``; return the metrics and per-question rows."""
     checker = CitationChecker(bot.corpus_dir)
@@ -155,7 +176,7 @@ def evaluate(bot, questions: list[EvalQuestion], k: int = 5, progress: bool = Fa
         if q.gold_source:
             hits = bot.search(q.question, k=k)
             sources = [h.source for h in hits]
-            rank = next((i + 1 for i, s in enumerate(sources) if s == q.gold_source), None)
+            rank = next((i + 1 for i, s in enumerate(sources) if is_gold(s, q.gold_source)), None)
             n_ret += 1
             r1 += rank == 1
             r5 += rank is not None and rank <= 5
@@ -164,7 +185,7 @@ def evaluate(bot, questions: list[EvalQuestion], k: int = 5, progress: bool = Fa
         t0 = time.perf_counter()
         ans = bot.ask(q.question)
         latencies.append(time.perf_counter() - t0)
-        row.update(grounded=ans.grounded, text=ans.text, cited=[c.source for c in ans.citations])
+        row.update(grounded=ans.grounded, text=ans.text, short=ans.short, confidence=ans.confidence, cited=[c.source for c in ans.citations])
         for c in ans.citations:
             cites_total += 1
             cites_valid += checker.valid(c.source, c.start, c.end, c.quote)
@@ -172,7 +193,7 @@ def evaluate(bot, questions: list[EvalQuestion], k: int = 5, progress: bool = Fa
             if ans.grounded:
                 ans_ok += 1
                 answered += 1
-                cited_gold = q.gold_source is None or any(c.source == q.gold_source for c in ans.citations)
+                cited_gold = any(is_gold(c.source, q.gold_source) for c in ans.citations)
                 gold_cited += cited_gold
                 if q.answer_contains:
                     ok = cited_gold and contains_all(ans.text, q.answer_contains)

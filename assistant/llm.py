@@ -3,8 +3,9 @@
 The LLM sees numbered passages and must cite them as ``[n]``. Its reply is not trusted:
 citations to passages that were not given are removed, a sentence with no valid citation
 (or whose words are not in the passages it cites) is flagged, and a reply with no valid
-citation at all, a timeout or a server error falls back to the extractive answer with a
-note. Passages are presented as quoted data; instructions inside them are not followed,
+citation at all, a timeout or a server error falls back to the reader's answer with a
+note. The reader also scores each quoted sentence against the question (``Citation.score``) and
+the answer's note says when none of them answers it. Passages are presented as quoted data; instructions inside them are not followed,
 and whatever the model writes still has to pass the same checks.
 """
 
@@ -141,5 +142,13 @@ def llm_answer(bot: "Assistant", question: str, history, passages: Sequence[Pass
     if not citations:
         fallback.note = "the LLM reply had no valid citation; showing the extractive answer"
         return fallback
-    note = f"{flagged} sentence(s) without a supporting citation are marked" if flagged else None
-    return Answer(text, citations, grounded=True, answerer="llm", note=note)
+    notes = [f"{flagged} sentence(s) without a supporting citation are marked"] if flagged else []
+    # The reader checks the quoted sentences: each citation's score is its probability of
+    # answering the question, and a reply whose quotes all fall short says so.
+    readings = bot.reader.read(question, [c.quote for c in citations])
+    for c, r in zip(citations, readings):
+        c.score = round(r.probability, 4)
+    best = max(r.probability for r in readings)
+    if best < bot.reader.threshold:
+        notes.append("the reader finds no cited sentence that answers the question")
+    return Answer(text, citations, grounded=True, answerer="llm", note="; ".join(notes) or None, confidence=round(best, 4))

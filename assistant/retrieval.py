@@ -34,7 +34,6 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from .answer_types import MONTHS
 from .embedding import Embedder
 from .evidence import QueryTerms, best_window_coverage, sentence_units
 from .index_store import IndexSnapshot
@@ -63,6 +62,7 @@ class FusionSettings:
 
 
 _YEAR = re.compile(r"(?<![\d$])((?:19|20)\d\d)(?![\d,.]\d)")
+MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december")
 _MONTHS = {m: i + 1 for i, m in enumerate(MONTHS)}
 _MONTHS.update({m[:3]: i for m, i in list(_MONTHS.items())})
 _MONTHS["sept"] = 9

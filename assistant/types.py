@@ -81,6 +81,8 @@ class Citation:
     score: float
     context: str = ""  # the surrounding chunk text, for display
     context_start: int = 0  # offset of ``context`` in the document
+    answer_start: int | None = None  # the short answer's span inside the quote, in document
+    answer_end: int | None = None  # offsets (start <= answer_start < answer_end <= end); None if none
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -94,13 +96,17 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     grounded: bool = True
     related: list[Passage] = field(default_factory=list)  # closest passages when not grounded
-    answerer: str = "extractive"
+    answerer: str = "reader"
     note: str | None = None  # e.g. why an LLM answer fell back to the extractive one
+    short: str | None = None  # the short answer itself ("$10 million"), when the reader found one
+    confidence: float | None = None  # the reader's probability that the cited text answers the question
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "text": self.text,
+            "short": self.short,
             "grounded": self.grounded,
+            "confidence": self.confidence,
             "citations": [c.to_dict() for c in self.citations],
             "related": [p.to_dict() for p in self.related],
             "answerer": self.answerer,

@@ -87,6 +87,8 @@ def answer_markdown(ans: Answer) -> str:
     """The chat bubble for an answer: its text with the ``[n]`` markers in bold."""
     body = md_text(ans.text)
     body = re.sub(r"\\\[(\d+)\\\]", r"**[\1]**", body)
+    if ans.grounded and ans.short:
+        body = f"**{md_text(' '.join(ans.short.split()))}**\n\n{body}"
     if not ans.grounded:
         body = "**Not found in the documents.** " + body
     if ans.note:
@@ -121,7 +123,16 @@ def highlight_html(c: Citation) -> str:
         a, b = i, i + len(c.quote)
     before = _clip_left(ctx[:a], CONTEXT_CHARS)
     after = _clip_right(ctx[b:], CONTEXT_CHARS)
-    return f"{esc(before)}<mark>{esc(ctx[a:b])}</mark>{esc(after)}"
+    return f"{esc(before)}<mark>{_bold_answer(c, ctx[a:b])}</mark>{esc(after)}"
+
+
+def _bold_answer(c: Citation, quote: str) -> str:
+    """The quote, escaped, with the reader's short answer inside it in bold."""
+    if c.answer_start is None or c.answer_end is None or not (c.start <= c.answer_start < c.answer_end <= c.end) or quote != c.quote:
+        return esc(quote)
+    i, j = c.answer_start - c.start, c.answer_end - c.start
+    return f'{esc(quote[:i])}<strong class="answer-span">{esc(quote[i:j])}</strong>{esc(quote[j:])}'
+
 
 
 def _meta(source: str, page: int | None, score: float | None = None) -> str:

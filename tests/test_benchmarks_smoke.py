@@ -1,4 +1,4 @@
-"""Smoke version of the speed benchmark (benchmarks/speed.py --smoke): it runs, and its numbers are sane.
+"""Smoke versions of the speed and reader benchmarks: they run, and their numbers are sane.
 
 The full benchmark is not part of the test run; this checks the harness end to end on the
 bundled corpus and small synthetic indexes in well under two minutes.
@@ -10,7 +10,8 @@ import json
 
 import pytest
 
-from benchmarks import speed
+from benchmarks import reader_bench, speed
+from conftest import SHARED, needs_shared
 
 
 @pytest.mark.timeout(300)
@@ -27,3 +28,15 @@ def test_speed_smoke(tmp_path):
     assert ivf["by_nprobe"] and max(v["recall_at_10"] for v in ivf["by_nprobe"].values()) >= 0.9
     assert out["end_to_end"][0]["search"]["p50_ms"] > 0
     assert out["summary"]
+
+
+@needs_shared(SHARED / "train" / "squad2.0-dev")
+@pytest.mark.timeout(300)
+def test_reader_bench_smoke(tmp_path):
+    """The shipped reader on one held-out SQuAD 2.0 article, scored by the official script."""
+    out_path = tmp_path / "reader-smoke.json"
+    assert reader_bench.main(["--only", "squad", "--squad-articles", "1", "--out", str(out_path)]) == 0
+    s = json.loads(out_path.read_text())["squad"]
+    assert s["articles"] == 1 and s["questions"] > 50
+    # the scorer ran on real predictions; the full run's figures are in docs/answering.md
+    assert s["f1"] > 40 and s["HasAns_f1"] > 60 and 0 < s["NoAns_accuracy"] < 100

@@ -248,6 +248,23 @@ def test_sources_panel_highlights_the_quote_and_escapes_markup():
     assert "<script" not in md and "**[1]**" in md
 
 
+def test_the_short_answer_is_bold_inside_the_highlighted_quote():
+    from assistant.ui import answer_markdown, sources_html
+
+    ctx = "Intro. The fund is <at least> $10 million for bio. Outro."
+    quote = "The fund is <at least> $10 million for bio."
+    start = 50 + ctx.index(quote)
+    a = start + quote.index("<at least>")
+    c = Citation(n=1, source="a.md", title="T", page=None, quote=quote, start=start, end=start + len(quote), score=0.9,
+                 context=ctx, context_start=50, answer_start=a, answer_end=a + len("<at least> $10 million"))
+    out = sources_html(Answer(text=quote + " [1]", citations=[c], short="<at least> $10 million"))
+    marked = out.split("<mark>")[1].split("</mark>")[0]
+    assert '<strong class="answer-span">&lt;at least&gt; &#36;10 million</strong>' in marked.replace("$", "&#36;")
+    assert marked.startswith("The fund is ") and marked.endswith(" for bio.")
+    md = answer_markdown(Answer(text=quote + " [1]", citations=[c], short="<at least> $10 million"))
+    assert md.startswith("**") and "<at least>" not in md
+
+
 def test_sources_panel_not_found_state_lists_related():
     from assistant.ui import sources_html
 
