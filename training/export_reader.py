@@ -16,7 +16,6 @@ Writes, into ``assistant/models/reader/``:
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import shutil
@@ -27,17 +26,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import torch  # noqa: E402
 
+from assistant.indexing import file_sha256 as sha256  # noqa: E402
 from training.train_reader import load_reader  # noqa: E402
 
 DEST = Path(__file__).resolve().parents[1] / "assistant" / "models" / "reader"
-
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def export(trained: Path, dest: Path = DEST, int8: bool = False) -> None:
