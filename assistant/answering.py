@@ -180,26 +180,29 @@ def compose(reads: list[Read], threshold: float, max_citations: int = 2, margin:
     The most probable read leads; another that clears the threshold too, nearly as probable and
     quoting other text, is added (two facts in two sentences)."""
     ranked = sorted((r for r in reads if r.probability >= threshold and r.start >= 0), key=lambda r: -r.probability)
-    chosen: list[Read] = []
+    chosen: list[tuple[Read, int, int, str]] = []  # read, quote start, end, quote text
     for r in ranked:
         if len(chosen) >= max_citations or r.probability < ranked[0].probability - margin:
             break
         a, b = r.quote()
         text = r.passage.text[a - r.passage.start:b - r.passage.start]
-        if any(c.passage.source == r.passage.source and not (b <= c.quote()[0] or a >= c.quote()[1]) for c in chosen):
+        if any(c.passage.source == r.passage.source and not (b <= ca or a >= cb) for c, ca, cb, _ in chosen):
             continue
-        if any(_near_duplicate(text, c.passage.text[c.quote()[0] - c.passage.start:c.quote()[1] - c.passage.start]) for c in chosen):
+        if any(_near_duplicate(text, ct) for *_, ct in chosen):
             continue
-        chosen.append(r)
-    cites = []
-    for n, r in enumerate(chosen, 1):
-        p = r.passage
-        a, b = r.quote()
-        cites.append(Citation(n=n, source=p.source, title=p.title, page=p.page, quote=p.text[a - p.start:b - p.start], start=a, end=b,
-                              score=round(r.probability, 4), context=p.text, context_start=p.start, answer_start=r.start, answer_end=r.end))
-    text = " ".join(f"{_one_line(c.quote)} [{c.n}]" for c in cites)
-    short = chosen[0].passage.text[chosen[0].start - chosen[0].passage.start:chosen[0].end - chosen[0].passage.start] if chosen else ""
-    return text, cites, short
+        chosen.append((r, a, b, text))
+    cites = [
+        Citation(n=n, source=r.passage.source, title=r.passage.title, page=r.passage.page, quote=text, start=a, end=b,
+                 score=round(r.probability, 4), context=r.passage.text, context_start=r.passage.start,
+                 answer_start=r.start, answer_end=r.end)
+        for n, (r, a, b, text) in enumerate(chosen, 1)
+    ]
+    answer_text = " ".join(f"{_one_line(c.quote)} [{c.n}]" for c in cites)
+    short = ""
+    if chosen:
+        lead = chosen[0][0]
+        short = lead.passage.text[lead.start - lead.passage.start:lead.end - lead.passage.start]
+    return answer_text, cites, short
 
 
 def reader_answer(
@@ -219,9 +222,10 @@ def reader_answer(
     reader = bot.reader
     read_q, topic = _follow_up_topic(question, history)
     reads = read_passages(reader, snap.sentences, read_q, passages, topic, bot.settings.reader_passages)
-    if topic and not any(r.probability >= reader.threshold for r in reads):
+    if topic and not any(r.probability >= reader.threshold and r.start >= 0 for r in reads):
         reads = read_passages(reader, snap.sentences, read_q, passages, set(), bot.settings.reader_passages)
-    best = max((r.probability for r in reads), default=0.0)
+    # only a read with an answer span can answer (a passage whose sentences are all headings has none)
+    best = max((r.probability for r in reads if r.start >= 0), default=0.0)
     if best < reader.threshold:
         text = NOT_FOUND + " The closest passages are listed as related, but they do not contain the answer."
         return Answer(text, grounded=False, related=passages[:3], confidence=round(best, 4)), passages

@@ -135,19 +135,26 @@ def export_onnx(model_name: str = MODEL_NAME, dest: Path | None = None) -> Path:
     return dest
 
 
+def onnx_session(path: Path):
+    """An ONNX Runtime CPU session with full graph optimisation; ``ASSISTANT_ENCODER_THREADS``
+    caps its threads (the encoder's and the reader's sessions alike)."""
+    import onnxruntime as ort
+
+    so = ort.SessionOptions()
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    threads = int(os.environ.get("ASSISTANT_ENCODER_THREADS", "0"))
+    if threads:
+        so.intra_op_num_threads = threads
+    return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
+
+
 class _OnnxEncoder:
     """ONNX Runtime session + ``tokenizers``: the model's forward pass, mean pooling, normalisation."""
 
     def __init__(self, model_dir: Path, onnx_file: Path, max_seq_length: int):
-        import onnxruntime as ort
         from tokenizers import Tokenizer
 
-        so = ort.SessionOptions()
-        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        threads = int(os.environ.get("ASSISTANT_ENCODER_THREADS", "0"))
-        if threads:
-            so.intra_op_num_threads = threads
-        self.session = ort.InferenceSession(str(onnx_file), so, providers=["CPUExecutionProvider"])
+        self.session = onnx_session(onnx_file)
         self.tok = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self.tok.enable_truncation(max_seq_length)
         pad_id = self.tok.token_to_id("[PAD]")

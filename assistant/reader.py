@@ -123,15 +123,10 @@ class Reader:
     # ------------------------------------------------------------------ engines
 
     def _onnx(self):
-        import onnxruntime as ort
+        from .embedding import onnx_session
 
-        so = ort.SessionOptions()
-        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        threads = int(os.environ.get("ASSISTANT_ENCODER_THREADS", "0"))
-        if threads:
-            so.intra_op_num_threads = threads
         try:
-            session = ort.InferenceSession(str(self.model_dir / "model.onnx"), so, providers=["CPUExecutionProvider"])
+            session = onnx_session(self.model_dir / "model.onnx")
         except Exception as e:  # a truncated or foreign file
             raise ReaderError(f"reader model {self.model_dir / 'model.onnx'} cannot be loaded: {e}") from e
 

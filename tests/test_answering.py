@@ -190,3 +190,13 @@ def test_headline_lines_end_their_own_sentence():
         "-   The Korea Institute Of Science And Technology Evaluation And Planning\n    Will Lead It.",  # a list item's wrap
     ):
         assert split_sentences(wrapped) == [(0, len(wrapped))]
+
+
+def test_a_read_without_an_answer_span_cannot_answer():
+    """A passage whose sentences are all headings gives the reader nowhere to put a span."""
+    from assistant.answering import Read, compose
+    from assistant.types import Passage
+
+    p = Passage(source="a.md", title="T", page=None, text="Legal working age", start=0, end=17, score=1.0)
+    text, cites, short = compose([Read(p, 0, [], probability=0.99)], threshold=0.7)
+    assert (text, cites, short) == ("", [], "")
