@@ -5,8 +5,20 @@
     bot.search("bioeconomy research funding", k=5)
     bot.ask("How much will be invested in bioeconomy research?")
 
-Heavy libraries (torch, faiss, gradio) are imported lazily, so ``import assistant`` and the
-CLI's ``--help`` stay fast.
+The package has one folder per stage, and data flows one way through them::
+
+    ingest/    files -> documents -> chunks      (scan, loaders, PDF worker, chunking)
+    encode/    chunks -> vectors                 (the packaged MiniLM encoder, ONNX or PyTorch)
+    index/     vectors -> index                  (vector stores, BM25, sentences, snapshots, builder)
+    retrieve/  index -> passages                 (hybrid retrieval, filters)
+    answer/    passages -> cited answer          (the trained reader, quotes, follow-ups, LLM)
+    evaluate/  measurements                      (``assistant eval``)
+    app/       CLI, chat UI, uploads
+
+``settings.py`` (every tunable), ``schema.py`` (the typed records), ``errors.py`` and ``text/``
+(sentences, keywords, headings, dates: shared by the stages) sit below them; ``core.Assistant``
+wires the stages together. Heavy libraries (torch, faiss, gradio) are imported lazily, so
+``import assistant`` and the CLI's ``--help`` stay fast.
 """
 
 from __future__ import annotations
@@ -25,15 +37,16 @@ os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
 
 from typing import TYPE_CHECKING, Any  # noqa: E402
 
-from .types import Answer, Citation, Document, IndexReport, Passage  # noqa: E402
+from .schema import Answer, Citation, Document, IndexReport, Passage  # noqa: E402
+from .settings import Settings  # noqa: E402
 
 if TYPE_CHECKING:
     from .core import Assistant
 
-__all__ = ["Assistant", "Answer", "Citation", "Document", "IndexReport", "Passage", "search", "ask", "default_assistant"]
+__all__ = ["Assistant", "Answer", "Citation", "Document", "IndexReport", "Passage", "Settings", "search", "ask", "default_assistant"]
 __version__ = "0.1.0"
 
-_default: "Assistant | None" = None
+_default: Assistant | None = None
 
 
 def __getattr__(name: str) -> Any:
@@ -44,7 +57,7 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'assistant' has no attribute {name!r}")
 
 
-def default_assistant() -> "Assistant":
+def default_assistant() -> Assistant:
     """The shared assistant over the default folders (``docs_corpus/``, ``index/``)."""
     global _default
     if _default is None:

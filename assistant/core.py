@@ -1,23 +1,31 @@
-"""``Assistant``: the one object the CLI, the UI and Python users talk to.
+"""``Assistant``: the one object the CLI, the UI and Python users talk to; wiring only.
 
-It owns the live index snapshot, keeps it current with the corpus folder, and hands queries
-to the retriever and the answerer. Updates build a new snapshot and swap the reference, so
-a query running during an update sees the old index or the new one, never a mix.
+It holds the settings, the encoder, the reader and the live index snapshot, and passes each
+stage the data it needs: the builder gets the folders and settings, the retriever a snapshot
+and the encoder, the answerer the retrieved passages and that same snapshot's sentences.
+Updates build a new snapshot and swap the reference, so a question (which takes the
+reference once) sees the old index or the new one, never a mix.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
-from .config import DEFAULT_CORPUS_DIR, DEFAULT_INDEX_DIR, Settings
-from .embedding import Embedder
-from .index_store import IndexError_, IndexSnapshot, load_snapshot
-from .indexing import Indexer, ProgressFn
-from .retrieval import FusionSettings, Retriever
-from .types import Answer, IndexReport, Passage
+from .answer import answer_passages, retrieval_query
+from .answer.reader import Reader
+from .encode import Embedder
+from .errors import IndexCorrupt
+from .index import Indexer, IndexSnapshot, load_snapshot
+from .index.builder import ProgressFn
+from .index.vectors import set_query_threads
+from .retrieve import Retriever
+from .schema import Answer, IndexReport, Passage
+from .settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -26,20 +34,23 @@ class Assistant:
     """Question answering with citations over a folder of documents.
 
     Args:
-        corpus_dir: the documents (``.txt``, ``.md``, ``.pdf``; searched recursively).
-        index_dir: where the index is stored.
+        corpus_dir: the documents (``.txt``, ``.md``, ``.pdf``; searched recursively);
+            default ``settings.corpus_dir``.
+        index_dir: where the index is stored; default ``settings.index_dir``.
         auto_update: build or update the index now if it is missing or stale; with
             ``False`` only what is on disk is loaded (an empty index if nothing yet).
-        settings: model and chunking settings.
-        llm_url: base URL of an OpenAI-compatible chat server; answers are extractive if unset.
+        settings: everything tunable; default ``Settings.from_env()``.
+        llm_url: base URL of an OpenAI-compatible chat server (overrides ``settings.llm.url``);
+            answers are extractive if unset.
         llm_model: model name to request from that server.
+        llm_timeout: seconds to wait for it.
         show_progress: print progress bars while indexing.
     """
 
     def __init__(
         self,
-        corpus_dir: str | Path = DEFAULT_CORPUS_DIR,
-        index_dir: str | Path = DEFAULT_INDEX_DIR,
+        corpus_dir: str | Path | None = None,
+        index_dir: str | Path | None = None,
         auto_update: bool = True,
         settings: Settings | None = None,
         llm_url: str | None = None,
@@ -47,30 +58,41 @@ class Assistant:
         llm_timeout: float | None = None,
         show_progress: bool = False,
     ):
-        self.corpus_dir = Path(corpus_dir)
-        self.index_dir = Path(index_dir)
-        self.settings = settings or Settings()
-        self.embedder = Embedder.shared(self.settings.model_name)
-        self.fusion = FusionSettings()
+        settings = settings or Settings.from_env()
+        if corpus_dir is not None:
+            settings = replace(settings, corpus_dir=Path(corpus_dir))
+        if index_dir is not None:
+            settings = replace(settings, index_dir=Path(index_dir))
+        llm = {k: v for k, v in (("url", llm_url), ("model", llm_model), ("timeout_s", llm_timeout)) if v is not None}
+        if llm:
+            settings = replace(settings, llm=replace(settings.llm, **llm))
+        self.settings = settings
+        self.embedder = Embedder.from_settings(settings)
+        set_query_threads(settings.store.faiss_threads)
         self.show_progress = show_progress
-        self.llm_url = llm_url
-        self.llm_model = llm_model
-        self.llm_timeout = llm_timeout
         self.last_report: IndexReport | None = None
+        self.load_error: str | None = None
         self._update_lock = threading.Lock()
         self._snapshot: IndexSnapshot | None = None
-        self.load_error: str | None = None
         if auto_update:
             self.update_index()
         else:
             self._load()
+
+    @property
+    def corpus_dir(self) -> Path:
+        return self.settings.corpus_dir
+
+    @property
+    def index_dir(self) -> Path:
+        return self.settings.index_dir
 
     # ------------------------------------------------------------------ index
 
     def _load(self) -> None:
         try:
             snap = load_snapshot(self.index_dir, self.settings.identity())
-        except IndexError_ as e:
+        except IndexCorrupt as e:
             self.load_error = f"index at {self.index_dir} not used: {e}; run `assistant index` to rebuild it"
             log.warning(self.load_error)
             snap = None
@@ -79,9 +101,10 @@ class Assistant:
     @property
     def snapshot(self) -> IndexSnapshot:
         """The live index (an empty one until something is indexed)."""
-        if self._snapshot is None:
-            self._snapshot = IndexSnapshot.empty(self.settings.identity(), self.embedder.dimension)
-        return self._snapshot
+        snap = self._snapshot
+        if snap is None:
+            snap = self._snapshot = IndexSnapshot.empty(self.settings.identity(), self.embedder.dimension)
+        return snap
 
     def update_index(self, rebuild: bool = False, progress: ProgressFn | None = None) -> IndexReport:
         """Embed new and changed files, drop deleted ones, and swap in the new index.
@@ -89,6 +112,10 @@ class Assistant:
         Returns:
             IndexReport: ``added``, ``updated``, ``removed``, ``unchanged`` and ``skipped``
             (``(source, reason)`` for every file that was not indexed).
+
+        Raises:
+            PdfWorkerError: PDFs cannot be read at all (the worker does not start); the index
+                is left as it was.
         """
         with self._update_lock:
             indexer = Indexer(self.corpus_dir, self.index_dir, self.settings, self.embedder)
@@ -104,6 +131,15 @@ class Assistant:
 
     # ------------------------------------------------------------------ queries
 
+    @property
+    def reader(self) -> Reader:
+        """The trained reader (loaded on first use, shared per process)."""
+        return Reader.from_settings(self.settings)
+
+    def retriever(self, snapshot: IndexSnapshot | None = None) -> Retriever:
+        """A retriever bound to ``snapshot`` (default: the current one; cheap, one per query)."""
+        return Retriever(snapshot or self.snapshot, self.embedder, self.settings.retrieval)
+
     def search(self, query: str, k: int = 5, where: Mapping[str, Any] | None = None) -> list[Passage]:
         """Return the ``k`` passages that best match ``query``, best first.
 
@@ -115,22 +151,23 @@ class Assistant:
         """
         return self.retriever().run(query, k, where)
 
-    @property
-    def reader(self):
-        """The trained reader (loaded on first use, shared per process)."""
-        from .reader import Reader
+    def ask(
+        self, question: str, history: Sequence[tuple[str, str]] | None = None, k: int | None = None, where: Mapping[str, Any] | None = None
+    ) -> Answer:
+        """Answer ``question`` from the documents, citing each claim, or say they do not answer it.
 
-        return Reader.shared()
-
-    def retriever(self) -> Retriever:
-        """A retriever bound to the current snapshot (cheap; one per query)."""
-        return Retriever(self.snapshot, self.embedder, self.fusion)
-
-    def ask(self, question: str, history: Sequence[tuple[str, str]] | None = None, k: int = 8, where: Mapping[str, Any] | None = None) -> Answer:
-        """Answer ``question`` from the documents, citing each claim; see ``answering``."""
-        from .answering import answer_question
-
-        return answer_question(self, question, history=history, k=k, where=where)
+        Args:
+            question: the question.
+            history: earlier (question, answer) turns, so follow-ups ("and in 2023?") work.
+            k: passages to retrieve (default ``settings.reader.k``).
+            where: the same filter as ``search``.
+        """
+        snap = self.snapshot  # one snapshot for the whole question, even if an update swaps it meanwhile
+        passages: list[Passage] = []
+        if question and question.strip():
+            query = retrieval_query(question, history)
+            passages = self.retriever(snap).run(query, k or self.settings.reader.k, where)
+        return answer_passages(question, passages, snap.sentences, self.reader, self.settings, history)
 
     # ------------------------------------------------------------------ info
 

@@ -17,8 +17,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from assistant.evaluation import EvalQuestion, _pct
-from assistant.types import Answer, Citation, Passage
+from assistant.evaluate import EvalQuestion
+from assistant.evaluate.metrics import percentile
+from assistant.schema import Answer, Citation, Passage
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMIT = "1e162ee"  # "Answer kind worked out once per question ...": the last commit before the reader
@@ -86,5 +87,5 @@ def run(corpus: Path, index: Path, questions: list[EvalQuestion], cache: Path) -
 def fix_latency(metrics: dict, bot: ReplayBot) -> dict:
     """``evaluate`` timed the replay; report the baseline's own ``ask()`` times instead."""
     metrics["ask_latency_p50_ms"] = 1000 * statistics.median(bot.seconds) if bot.seconds else None
-    metrics["ask_latency_p95_ms"] = 1000 * _pct(bot.seconds, 95) if bot.seconds else None
+    metrics["ask_latency_p95_ms"] = 1000 * percentile(bot.seconds, 95) if bot.seconds else None
     return metrics

@@ -15,7 +15,7 @@
 * ``speed``: ``ask()`` p50/p95 with the default k on the seed corpus, word pieces the reader
   scores per question, reader time per passage.
 * ``--calibrate``: the threshold that maximises mean balanced accuracy (answered answerable +
-  refused unanswerable) over the development sets only — ClapNQ dev, ``tests/seed_questions.jsonl``
+  refused unanswerable) over the development sets only — ClapNQ dev, ``benchmarks/questions/seed_questions.jsonl``
   and ``benchmarks/questions/coop_questions.jsonl`` — written into ``reader.json``.
 
 Results go to ``benchmarks/results/reader.json``.
@@ -34,9 +34,9 @@ from pathlib import Path
 import numpy as np
 
 import assistant  # noqa: F401  (offline environment)
+from assistant.answer.reader import MODEL_DIR, Reader
 from assistant.core import Assistant
-from assistant.evaluation import clapnq_corpus, evaluate, parse_questions, read_jsonl
-from assistant.reader import MODEL_DIR, Reader
+from assistant.evaluate import clapnq_corpus, evaluate, parse_questions, read_jsonl
 from benchmarks.retrieval_bench import CACHE, coop_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,7 +46,7 @@ SQUAD2 = SHARED / "train" / "squad2.0-dev"
 QUESTIONS = ROOT / "benchmarks" / "questions"
 RESULTS = ROOT / "benchmarks" / "results" / "reader.json"
 
-SEEDS = ("seeds", ROOT / "tests" / "seed_questions.jsonl")
+SEEDS = ("seeds", ROOT / "benchmarks" / "questions" / "seed_questions.jsonl")
 SETS = [
     SEEDS,
     ("seed blind", QUESTIONS / "seed_questions_blind.jsonl"),
@@ -91,7 +91,7 @@ def squad(reader: Reader, articles: int | None = None) -> dict:
             for q in p["qas"]:
                 [r] = reader.read(q["question"], [p["context"]])
                 probs[q["id"]] = r.probability
-                preds[q["id"]] = p["context"][r.start:r.end] if r.probability >= reader.threshold and r.start >= 0 else ""
+                preds[q["id"]] = p["context"][r.start : r.end] if r.probability >= reader.threshold and r.start >= 0 else ""
                 n += 1
     seconds = time.perf_counter() - t0
     with tempfile.TemporaryDirectory() as tmp:
@@ -142,11 +142,24 @@ def answers(with_baseline: bool = True) -> dict:
                 baseline.fix_latency(res["metrics"], bot)
             out[name][answerer] = res["metrics"]
             out[name][answerer + "_rows"] = [r for r in res["rows"] if r.get("answerable") != (r.get("grounded") and r.get("correct", True))]
-            print(f"  {name:22s} {answerer:10s} " + " ".join(f"{k}={v:.3f}" for k, v in res["metrics"].items() if k in KEYS and v is not None), file=sys.stderr)
+            print(
+                f"  {name:22s} {answerer:10s} " + " ".join(f"{k}={v:.3f}" for k, v in res["metrics"].items() if k in KEYS and v is not None),
+                file=sys.stderr,
+            )
     return out
 
 
-KEYS = ("answer_correct", "answered_rate", "unanswerable_refused", "refusal_accuracy", "gold_cited_when_answered", "answer_support", "citation_validity", "ask_latency_p50_ms", "ask_latency_p95_ms")
+KEYS = (
+    "answer_correct",
+    "answered_rate",
+    "unanswerable_refused",
+    "refusal_accuracy",
+    "gold_cited_when_answered",
+    "answer_support",
+    "citation_validity",
+    "ask_latency_p50_ms",
+    "ask_latency_p95_ms",
+)
 
 
 # --------------------------------------------------------------------------- speed
@@ -185,8 +198,11 @@ def cold_ask() -> float:
     """Seconds for ``assistant ask`` in a fresh process on the already-built seed index."""
     exe = Path(sys.executable).with_name("assistant")
     t0 = time.perf_counter()
-    subprocess.run([str(exe), "ask", "--index", str(CACHE / "indexes" / "seeds-assistant"), "How much will be invested in bioeconomy research?"],
-                   capture_output=True, check=True)
+    subprocess.run(
+        [str(exe), "ask", "--index", str(CACHE / "indexes" / "seeds-assistant"), "How much will be invested in bioeconomy research?"],
+        capture_output=True,
+        check=True,
+    )
     return time.perf_counter() - t0
 
 
@@ -225,8 +241,10 @@ def table(results: dict) -> str:
     lines = []
     if "squad" in results:
         s = results["squad"]
-        lines.append(f"SQuAD 2.0 dev, {s['articles']} held-out articles ({s['questions']} q): EM {s['exact']:.1f} F1 {s['f1']:.1f} "
-                     f"HasAns EM {s['HasAns_exact']:.1f} F1 {s['HasAns_f1']:.1f} NoAns acc {s['NoAns_accuracy']:.1f} ({s['ms_per_question']:.0f} ms/q)")
+        lines.append(
+            f"SQuAD 2.0 dev, {s['articles']} held-out articles ({s['questions']} q): EM {s['exact']:.1f} F1 {s['f1']:.1f} "
+            f"HasAns EM {s['HasAns_exact']:.1f} F1 {s['HasAns_f1']:.1f} NoAns acc {s['NoAns_accuracy']:.1f} ({s['ms_per_question']:.0f} ms/q)"
+        )
     for name, by in results.get("answers", {}).items():
         for answerer in ("similarity", "reader"):
             m = by.get(answerer)

@@ -36,12 +36,12 @@ from dataclasses import asdict, replace
 from pathlib import Path
 
 import assistant  # noqa: F401  (offline environment first)
-from assistant.config import ChunkSettings, Settings
-from assistant.embedding import Embedder
-from assistant.index_store import IndexSnapshot
-from assistant.indexing import Indexer, lexical_text
-from assistant.lexical import LexicalIndex
-from assistant.retrieval import FusionSettings, Retriever
+from assistant.encode import Embedder
+from assistant.index.builder import Indexer
+from assistant.index.lexical import LexicalIndex, lexical_text
+from assistant.index.snapshot import IndexSnapshot
+from assistant.retrieve import Retriever
+from assistant.settings import ChunkSettings, FusionSettings, Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT.parent / "shared" / "eval"
@@ -184,7 +184,9 @@ def eval_coop(snap, embedder, fusion, modes=MODES, verbose=False, reuse_vectors=
             r5 += ok5
             top_ans.append(hits[0].score if hits else 0.0)
             if not (ok1 and ok5):
-                misses.append({"id": q["id"], "question": q["question"], "r1": ok1, "r5": ok5, "top": [h.source.split("/")[-1][:50] for h in hits[:3]]})
+                misses.append(
+                    {"id": q["id"], "question": q["question"], "r1": ok1, "r5": ok5, "top": [h.source.split("/")[-1][:50] for h in hits[:3]]}
+                )
         out[mode] = {
             "n": n,
             "R@1": round(r1 / n, 3),
@@ -221,13 +223,29 @@ def eval_clapnq(snap, embedder, fusion, split, modes=MODES, verbose=False, reuse
                 a1 += ok1
                 a5 += ok5
             if not ok1:
-                misses.append({"id": q["id"], "question": q["question"], "answerable": q.get("answerable"), "r5": ok5, "rank": seen.index(q["gold_passage"]) + 1 if q["gold_passage"] in seen else None})
+                misses.append(
+                    {
+                        "id": q["id"],
+                        "question": q["question"],
+                        "answerable": q.get("answerable"),
+                        "r5": ok5,
+                        "rank": seen.index(q["gold_passage"]) + 1 if q["gold_passage"] in seen else None,
+                    }
+                )
         n = len(qs)
         # Headline: answerable questions, whose gold passage holds the answer. For the
         # unanswerable half the gold passage is one on-topic passage *without* the answer,
         # and other on-topic passages are as good a hit; reported as R@k (all).
-        out[mode] = {"n": na, "R@1": round(a1 / na, 3), "R@5": round(a5 / na, 3), "n_all": n,
-                     "R@1_all": round(r1 / n, 3), "R@5_all": round(r5 / n, 3), **_latency(times), "misses": misses}
+        out[mode] = {
+            "n": na,
+            "R@1": round(a1 / na, 3),
+            "R@5": round(a5 / na, 3),
+            "n_all": n,
+            "R@1_all": round(r1 / n, 3),
+            "R@5_all": round(r5 / n, 3),
+            **_latency(times),
+            "misses": misses,
+        }
         if verbose:
             for m in misses:
                 print(f"   miss[{mode}] {m}", file=sys.stderr)
@@ -247,8 +265,13 @@ def eval_finbench(snap, embedder, fusion, modes=MODES, reuse_vectors=False) -> d
                 gold = {(e["doc_name"] + ".pdf", int(e["page"])) for e in q["evidence"]}
                 hit += any((h.source, h.page) in gold for h in hits[:5])
             res[label] = {"page_R@5": round(hit / len(qs), 3), **_latency(times)}
-        out[mode] = {"n": len(qs), "page_R@5": res["all filings"]["page_R@5"], "page_R@5_doc": res["named filing"]["page_R@5"],
-                     "p50_ms": res["all filings"]["p50_ms"], "p95_ms": res["all filings"]["p95_ms"]}
+        out[mode] = {
+            "n": len(qs),
+            "page_R@5": res["all filings"]["page_R@5"],
+            "page_R@5_doc": res["named filing"]["page_R@5"],
+            "p50_ms": res["all filings"]["p50_ms"],
+            "p95_ms": res["all filings"]["p95_ms"],
+        }
     return out
 
 
@@ -272,7 +295,7 @@ def table(results: dict) -> str:
         for m in metrics:
             vals = [res[mode].get(m, "") for mode in MODES]
             fmt = [f"{v:.3f}" if isinstance(v, float) and m != "p50_ms" else f"{v}" for v in vals]
-            name_m = m.replace("_all", " (all %d q)" % res["hybrid"].get("n_all", 0)).replace("_", " ")
+            name_m = m.replace("_all", f" (all {res['hybrid'].get('n_all', 0)} q)").replace("_", " ")
             rows.append(f"| {label} | {name_m} | " + " | ".join(fmt) + " |")
             label = ""
     return "\n".join(rows)

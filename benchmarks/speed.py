@@ -163,7 +163,7 @@ def corpus_subset(src: Path, limit: int | None, tmp: Path) -> Path:
 
 def serial_build(corpus: Path, index_dir: Path, settings, embedder) -> float:
     """Seconds for one build that reads each document only when it is needed (no read-ahead)."""
-    import assistant.indexing as indexing
+    import assistant.index.builder as indexing
 
     depth, indexing.READ_AHEAD_DOCS = indexing.READ_AHEAD_DOCS, 0
     try:
@@ -176,8 +176,8 @@ def serial_build(corpus: Path, index_dir: Path, settings, embedder) -> float:
 
 
 def bench_indexing(name: str, corpus: Path, tmp: Path, embedder, repeat: int = 1, compare_serial: bool = False) -> tuple[dict, object]:
-    from assistant.config import Settings
-    from assistant.indexing import READ_AHEAD_DOCS, Indexer, embedding_text
+    from assistant.index.builder import READ_AHEAD_DOCS, Indexer, embedding_text
+    from assistant.settings import Settings
 
     settings = Settings()
     index_dir = tmp / f"index-{name}"
@@ -202,7 +202,7 @@ def bench_indexing(name: str, corpus: Path, tmp: Path, embedder, repeat: int = 1
         # in the same flush-sized groups (256 chunks) as the indexer
         t = time.perf_counter()
         for s in range(0, len(texts), 256):
-            embedder.encode(texts[s : s + 256], batch_size=settings.embed_batch_size)
+            embedder.encode(texts[s : s + 256], batch_size=settings.encoder.batch_size)
         encodes.append(time.perf_counter() - t)
     tok = embedder.raw_tokenizer
     maxlen = embedder.max_seq_length
@@ -251,9 +251,9 @@ def replicated_corpus(src: Path, copies: int, tmp: Path) -> Path:
 
 def index_rss_child(corpus: str, index: str) -> None:
     """Runs in a fresh process: index ``corpus``, print peak RSS growth over the loaded encoder."""
-    from assistant.config import Settings
-    from assistant.embedding import Embedder
-    from assistant.indexing import Indexer
+    from assistant.encode import Embedder
+    from assistant.index.builder import Indexer
+    from assistant.settings import Settings
 
     embedder = Embedder.shared()
     embedder.encode(["warm up"] * 8)
@@ -262,8 +262,17 @@ def index_rss_child(corpus: str, index: str) -> None:
         t = time.perf_counter()
         report, snap = Indexer(Path(corpus), Path(index), Settings(), embedder).run(rebuild=True)
         secs = time.perf_counter() - t
-    print(json.dumps({"docs": len(snap.documents), "chunks": len(snap.chunks), "build_s": round(secs, 1),
-                      "rss_after_load_mb": round(rss0, 1), "peak_rss_growth_mb": round(peak.peak - rss0, 1)}))
+    print(
+        json.dumps(
+            {
+                "docs": len(snap.documents),
+                "chunks": len(snap.chunks),
+                "build_s": round(secs, 1),
+                "rss_after_load_mb": round(rss0, 1),
+                "peak_rss_growth_mb": round(peak.peak - rss0, 1),
+            }
+        )
+    )
 
 
 def bench_rss_scaling(src: Path, copies: list[int], tmp: Path) -> list[dict]:
@@ -282,9 +291,16 @@ def bench_rss_scaling(src: Path, copies: list[int], tmp: Path) -> list[dict]:
         if p.returncode:
             rows.append({"copies": k, "error": p.stderr[-400:]})
             continue
-        row = {"copies": k, "corpus_mb": round(dir_size(corpus) / 2**20, 2), **json.loads(p.stdout.strip().splitlines()[-1]),
-               "index_mb": round(dir_size(index) / 2**20, 2)}
-        print(f"  rss x{k}: {row['docs']} docs, {row['chunks']} chunks, peak RSS growth {row['peak_rss_growth_mb']} MB, index {row['index_mb']} MB", flush=True)
+        row = {
+            "copies": k,
+            "corpus_mb": round(dir_size(corpus) / 2**20, 2),
+            **json.loads(p.stdout.strip().splitlines()[-1]),
+            "index_mb": round(dir_size(index) / 2**20, 2),
+        }
+        print(
+            f"  rss x{k}: {row['docs']} docs, {row['chunks']} chunks, peak RSS growth {row['peak_rss_growth_mb']} MB, index {row['index_mb']} MB",
+            flush=True,
+        )
         rows.append(row)
         shutil.rmtree(corpus, ignore_errors=True)
         shutil.rmtree(index, ignore_errors=True)
@@ -327,7 +343,7 @@ def recall_at(exact_ids: np.ndarray, approx_ids: np.ndarray, k: int = 10) -> flo
 
 
 def bench_vector_search(sizes: list[int], base: np.ndarray, n_queries: int, tmp: Path, storages: list[str], nprobes_try: list[int]) -> list[dict]:
-    from assistant.vector_store import FaissStore, IVFStore, default_nprobe
+    from assistant.index.vectors import FaissStore, IVFStore, default_nprobe
 
     rows = []
     queries = synthetic_vectors(base, n_queries, seed=999)
@@ -338,7 +354,8 @@ def bench_vector_search(sizes: list[int], base: np.ndarray, n_queries: int, tmp:
         flat.add(ids, vecs)
         exact_s, exact_ids = flat.search(queries, 10)
         k = 50  # what the retriever asks for (FusionSettings.candidates)
-        lat = time_queries(lambda q: flat.search(q, k), queries)
+        search = flat.search
+        lat = time_queries(lambda q: search(q, k), queries)
         flat.save(tmp / "flat.faiss")
         row = {"n": n, "flat": {**lat_stats(lat), "disk_mb": round((tmp / "flat.faiss").stat().st_size / 2**20, 1)}}
         if n >= 5_000:
@@ -373,7 +390,11 @@ def bench_vector_search(sizes: list[int], base: np.ndarray, n_queries: int, tmp:
                 del ivf
         if n >= 50_000 and n <= 200_000 and "hnsw" in storages_extra():
             row["hnsw"] = bench_hnsw(vecs, queries, exact_ids, k)
-        print(f"  vectors n={n}: " + ", ".join(f"{b} p50 {v['p50_ms'] if 'p50_ms' in v else v['default']['p50_ms']} ms" for b, v in row.items() if isinstance(v, dict)), flush=True)
+        print(
+            f"  vectors n={n}: "
+            + ", ".join(f"{b} p50 {v['p50_ms'] if 'p50_ms' in v else v['default']['p50_ms']} ms" for b, v in row.items() if isinstance(v, dict)),
+            flush=True,
+        )
         rows.append(row)
         del flat, vecs
     return rows
@@ -417,11 +438,11 @@ def scaled_snapshot(snap, n: int, seed: int = 0):
     """
     from dataclasses import replace
 
-    from assistant.index_store import DocumentRecord, IndexSnapshot
-    from assistant.indexing import lexical_text
-    from assistant.lexical import LexicalIndex, tokenize
-    from assistant.sentence_store import SentenceVectors
-    from assistant.vector_store import FaissStore, choose_store
+    from assistant.index.lexical import LexicalIndex, lexical_text
+    from assistant.index.snapshot import IndexSnapshot
+    from assistant.index.vectors import FaissStore, choose_store
+    from assistant.schema import DocumentRecord
+    from assistant.text.keywords import tokenize
 
     docs_in_order = [(src, rec) for src, rec in snap.documents.items() if rec.chunk_ids]
     per_copy = sum(len(rec.chunk_ids) for _, rec in docs_in_order)
@@ -474,7 +495,7 @@ def _jittered(snap, real_of: np.ndarray, seed: int, step: int = 100_000) -> np.n
 
 def _repeat_sentences(sent, real_of: np.ndarray, dimension: int):
     """The real chunks' sentence rows, gathered for each copy (one fancy-index, no per-chunk arrays)."""
-    from assistant.sentence_store import SentenceVectors
+    from assistant.index.sentences import SentenceVectors
 
     slices = sent._index()  # also sorts the rows by chunk id
     first = np.array([slices[int(c)].start if int(c) in slices else 0 for c in real_of], dtype="int64")
@@ -491,7 +512,7 @@ def _repeat_sentences(sent, real_of: np.ndarray, dimension: int):
 
 def bench_end_to_end(snap, sizes: list[int], tmp: Path, n_rounds: int) -> list[dict]:
     from assistant.core import Assistant
-    from assistant.index_store import save_snapshot
+    from assistant.index.snapshot import save_snapshot
 
     rows = []
     has_ask = _has_ask()
@@ -517,9 +538,18 @@ def bench_end_to_end(snap, sizes: list[int], tmp: Path, n_rounds: int) -> list[d
             t = time.perf_counter()
             bot.search(q, k=5)
             lat.append(time.perf_counter() - t)
-        row = {"n": n, "backend": type(big.vectors).__name__, "search": lat_stats(lat), "index_mb": round(dir_size(idx) / 2**20, 1),
-               "snapshot_build_s": round(build_s, 1), "save_s": round(save_s, 1), "rss_mb": round(rss_mb(), 1),
-               "peak_rss_growth_mb": round(peak.peak - rss0, 1), "sentence_rows": len(big.sentences), "first_search_s": round(first_s, 2)}
+        row = {
+            "n": n,
+            "backend": type(big.vectors).__name__,
+            "search": lat_stats(lat),
+            "index_mb": round(dir_size(idx) / 2**20, 1),
+            "snapshot_build_s": round(build_s, 1),
+            "save_s": round(save_s, 1),
+            "rss_mb": round(rss_mb(), 1),
+            "peak_rss_growth_mb": round(peak.peak - rss0, 1),
+            "sentence_rows": len(big.sentences),
+            "first_search_s": round(first_s, 2),
+        }
         # the parts of one search: query encoding alone
         lat = []
         for q in qs:
@@ -539,7 +569,10 @@ def bench_end_to_end(snap, sizes: list[int], tmp: Path, n_rounds: int) -> list[d
                 row["ask"] = lat_stats(lat)
             except Exception as e:  # ask() is being written elsewhere; report, don't fail
                 row["ask"] = {"error": f"{type(e).__name__}: {str(e)[:200]}"}
-        print(f"  end-to-end n={n}: search p50 {row['search']['p50_ms']} ms" + (f", ask p50 {row['ask'].get('p50_ms')} ms" if "ask" in row else ""), flush=True)
+        print(
+            f"  end-to-end n={n}: search p50 {row['search']['p50_ms']} ms" + (f", ask p50 {row['ask'].get('p50_ms')} ms" if "ask" in row else ""),
+            flush=True,
+        )
         rows.append(row)
         shutil.rmtree(idx, ignore_errors=True)
         del big, bot  # before the next size is built
@@ -548,7 +581,7 @@ def bench_end_to_end(snap, sizes: list[int], tmp: Path, n_rounds: int) -> list[d
 
 def search_parts(snap, embedder, queries: list[str], k: int = 50) -> dict:
     """Latency of the two full-collection steps of one search: the vector index and BM25 scoring."""
-    from assistant.lexical import query_tokens
+    from assistant.text.keywords import query_tokens
 
     qv = embedder.encode(queries)
     vec, lex = [], []
@@ -565,7 +598,7 @@ def search_parts(snap, embedder, queries: list[str], k: int = 50) -> dict:
 
 def _has_ask() -> bool:
     try:
-        import assistant.answering  # noqa: F401
+        import assistant.answer  # noqa: F401
     except Exception:
         return False
     from assistant.core import Assistant
@@ -577,7 +610,7 @@ def _has_ask() -> bool:
 
 
 def _cli() -> list[str]:
-    return [sys.executable, "-m", "assistant.cli"]
+    return [sys.executable, "-m", "assistant"]
 
 
 def cold_start(corpus: Path, index: Path, repeat: int, encoders: list[str]) -> dict:
@@ -592,10 +625,17 @@ def cold_start(corpus: Path, index: Path, repeat: int, encoders: list[str]) -> d
             times, rc, err = [], 0, ""
             for _ in range(repeat):
                 t = time.perf_counter()
-                p = subprocess.run(_cli() + args + ["--corpus", str(corpus), "--index", str(index)], env=env, capture_output=True, text=True, timeout=300)
+                p = subprocess.run(
+                    _cli() + args + ["--corpus", str(corpus), "--index", str(index)], env=env, capture_output=True, text=True, timeout=300
+                )
                 times.append(time.perf_counter() - t)
                 rc, err = p.returncode, p.stderr[-300:]
-            out[f"{name}_{encoder}"] = {"median_s": round(float(np.median(times)), 2), "all_s": [round(x, 2) for x in times], "rc": rc, **({"stderr": err} if rc else {})}
+            out[f"{name}_{encoder}"] = {
+                "median_s": round(float(np.median(times)), 2),
+                "all_s": [round(x, 2) for x in times],
+                "rc": rc,
+                **({"stderr": err} if rc else {}),
+            }
             print(f"  cold {name} ({encoder}): {out[f'{name}_{encoder}']['median_s']} s", flush=True)
     if (ROOT / "assistant" / "ui.py").exists():
         out["serve"] = cold_serve(corpus, index, env0)
@@ -609,8 +649,13 @@ def cold_serve(corpus: Path, index: Path, env: dict, timeout: float = 180.0) -> 
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     t = time.perf_counter()
-    p = subprocess.Popen(_cli() + ["serve", "--port", str(port), "--corpus", str(corpus), "--index", str(index)], env=env,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    p = subprocess.Popen(
+        _cli() + ["serve", "--port", str(port), "--corpus", str(corpus), "--index", str(index)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         while time.perf_counter() - t < timeout:
             if p.poll() is not None:
@@ -635,7 +680,7 @@ def cold_serve(corpus: Path, index: Path, env: dict, timeout: float = 180.0) -> 
 
 def encoder_check(texts: list[str]) -> dict:
     """ONNX and PyTorch engines on the same texts: max difference and relative speed."""
-    from assistant.embedding import Embedder
+    from assistant.encode import Embedder
 
     onnx = Embedder("sentence-transformers/all-MiniLM-L6-v2", backend="onnx")
     torch_ = Embedder("sentence-transformers/all-MiniLM-L6-v2", backend="torch")
@@ -649,8 +694,13 @@ def encoder_check(texts: list[str]) -> dict:
         t = time.perf_counter()
         b = torch_.encode(texts)
         t_t.append(time.perf_counter() - t)
-    res.update(onnx_s=round(min(t_o), 2), torch_s=round(min(t_t), 2), torch_over_onnx=round(min(t_t) / min(t_o), 3),
-               max_abs_diff=float(np.abs(a - b).max()), min_cosine=float((a * b).sum(1).min()))
+    res.update(
+        onnx_s=round(min(t_o), 2),
+        torch_s=round(min(t_t), 2),
+        torch_over_onnx=round(min(t_t) / min(t_o), 3),
+        max_abs_diff=float(np.abs(a - b).max()),
+        min_cosine=float((a * b).sum(1).min()),
+    )
     return res
 
 
@@ -658,11 +708,14 @@ def encoder_check(texts: list[str]) -> dict:
 
 
 def run(args) -> dict:
-    from assistant.embedding import Embedder
+    from assistant.encode import Embedder
 
     tmp = Path(tempfile.mkdtemp(prefix="speedbench-"))
-    out: dict = {"mode": args.mode, "started": time.strftime("%Y-%m-%dT%H:%M:%S"), "machine": {
-        "cpus": os.cpu_count(), "python": platform.python_version(), "load_avg_at_start": list(os.getloadavg())}}
+    out: dict = {
+        "mode": args.mode,
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "load_avg_at_start": list(os.getloadavg())},
+    }
     try:
         embedder = Embedder.shared()
         t = time.perf_counter()
@@ -687,7 +740,10 @@ def run(args) -> dict:
             rep = args.repeat if name != "financebench" else 1
             out["indexing"][name], snaps[name] = bench_indexing(name, path, tmp, embedder, repeat=rep, compare_serial=args.compare_serial)
             r = out["indexing"][name]
-            print(f"  {r['docs']} docs, {r['chunks']} chunks: build {r['build_s']} s, encode-only {r['encode_only_s']} s, ratio {r['build_over_encode']}", flush=True)
+            print(
+                f"  {r['docs']} docs, {r['chunks']} chunks: build {r['build_s']} s, encode-only {r['encode_only_s']} s, ratio {r['build_over_encode']}",
+                flush=True,
+            )
         if args.rss_scaling:
             src = corpora.get("cooperation") or corpora["bundled"]
             print(f"peak RSS vs corpus size ({src.name} x {args.rss_scaling}) ...", flush=True)
@@ -744,8 +800,10 @@ def summarize(out: dict) -> list[dict]:
             add(f"index {name}: peak RSS growth MB / corpus MB / index MB", f"{r['peak_rss_growth_mb']} / {r['corpus_mb']} / {r['index_mb']}")
     for row in out.get("rss_scaling", []):
         if "chunks" in row:
-            add(f"indexing x{row['copies']} ({row['docs']} docs, {row['chunks']} chunks): peak RSS growth MB / index MB",
-                f"{row['peak_rss_growth_mb']} / {row['index_mb']}")
+            add(
+                f"indexing x{row['copies']} ({row['docs']} docs, {row['chunks']} chunks): peak RSS growth MB / index MB",
+                f"{row['peak_rss_growth_mb']} / {row['index_mb']}",
+            )
     for row in out.get("vector_search", []):
         n = row["n"]
         ann = row.get("ivf_float32")
@@ -758,14 +816,25 @@ def summarize(out: dict) -> list[dict]:
         for st in ("float16", "pq"):
             if f"ivf_{st}" in row and row[f"ivf_{st}"]["default"]:
                 d = row[f"ivf_{st}"]
-                add(f"vector search n={n}: IVF-{st} recall@10 / p50 ms / disk MB", f"{d['default']['recall_at_10']} / {d['default']['p50_ms']} / {d['disk_mb']} (flat {row['flat']['disk_mb']})")
+                add(
+                    f"vector search n={n}: IVF-{st} recall@10 / p50 ms / disk MB",
+                    f"{d['default']['recall_at_10']} / {d['default']['p50_ms']} / {d['disk_mb']} (flat {row['flat']['disk_mb']})",
+                )
     for row in out.get("end_to_end", []):
         add(f"search() n={row['n']} p50/p95 ms ({row['backend']})", f"{row['search']['p50_ms']} / {row['search']['p95_ms']}")
         if "ask" in row and "p50_ms" in row["ask"]:
-            add(f"ask() n={row['n']} p50 ms (p95 {row['ask']['p95_ms']})", row["ask"]["p50_ms"], TARGETS["ask_p50_ms_10k"] if row["n"] == 10_000 else None)
+            add(
+                f"ask() n={row['n']} p50 ms (p95 {row['ask']['p95_ms']})",
+                row["ask"]["p50_ms"],
+                TARGETS["ask_p50_ms_10k"] if row["n"] == 10_000 else None,
+            )
     for name, r in out.get("cold_start", {}).items():
         if "median_s" in r:
-            add(f"cold start `assistant {name.replace('_', '` (')})", r["median_s"], TARGETS["cold_ask_s"] if name.startswith(("ask", "search")) and "torch" not in name else None)
+            add(
+                f"cold start `assistant {name.replace('_', '` (')})",
+                r["median_s"],
+                TARGETS["cold_ask_s"] if name.startswith(("ask", "search")) and "torch" not in name else None,
+            )
         elif "page_ready_s" in r:
             add("cold start `assistant serve` page ready s", r["page_ready_s"])
     if "encoder_check" in out:
@@ -802,16 +871,25 @@ def parse_args(argv=None):
     p.add_argument("--pq", action="store_true", help="also measure IVF-PQ storage")
     p.add_argument("--hnsw", action="store_true", help="also measure FAISS HNSW (comparison only)")
     p.add_argument("--no-cold", action="store_true", help="skip the cold-start subprocess runs")
-    p.add_argument("--corpora", type=lambda s: [x for x in s.split(",") if x],
-                   help="index only these of bundled,cooperation,financebench (the first indexed one feeds the search parts)")
+    p.add_argument(
+        "--corpora",
+        type=lambda s: [x for x in s.split(",") if x],
+        help="index only these of bundled,cooperation,financebench (the first indexed one feeds the search parts)",
+    )
     p.add_argument("--no-encoder-check", action="store_true", help="skip the ONNX vs PyTorch comparison")
     p.add_argument("--compare-serial", action="store_true", help="also time each build without document read-ahead (same run)")
-    p.add_argument("--rss-scaling", type=_int_list, default=[],
-                   help="also index k copies of the cooperation docs (e.g. 1,2,4), each in a fresh process, for peak RSS vs corpus size")
+    p.add_argument(
+        "--rss-scaling",
+        type=_int_list,
+        default=[],
+        help="also index k copies of the cooperation docs (e.g. 1,2,4), each in a fresh process, for peak RSS vs corpus size",
+    )
     a = p.parse_args(argv)
     smoke, quick = a.mode == "smoke", a.mode == "quick"
     # an explicit empty list ("--sizes ''") skips that part
-    a.sizes = a.sizes if a.sizes is not None else ([1_000, 10_000] if smoke else [1_000, 10_000, 100_000] if quick else [1_000, 10_000, 100_000, 1_000_000])
+    a.sizes = (
+        a.sizes if a.sizes is not None else ([1_000, 10_000] if smoke else [1_000, 10_000, 100_000] if quick else [1_000, 10_000, 100_000, 1_000_000])
+    )
     a.e2e_sizes = a.e2e_sizes if a.e2e_sizes is not None else ([1_000] if smoke else [1_000, 10_000])
     if a.financebench_docs is None and quick:
         a.financebench_docs = 2

@@ -21,4 +21,9 @@ if ! command -v tesseract >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1;
     || echo "warning: could not install tesseract-ocr; OCR tests will be skipped"
 fi
 
+# Lint and formatting first (ruff, configured in pyproject.toml): a style slip fails fast.
+echo "==> ruff check and ruff format --check"
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+
 exec .venv/bin/python -m pytest "$@"

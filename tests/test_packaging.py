@@ -15,7 +15,9 @@ from conftest import ROOT
 def test_the_wheel_ships_the_reader_model(tmp_path):
     out = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path)],
-        capture_output=True, text=True, timeout=600,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert out.returncode == 0, out.stderr[-2000:]
     [wheel] = tmp_path.glob("*.whl")

@@ -22,11 +22,11 @@ from __future__ import annotations
 import json
 import random
 import re
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterator
 
-from assistant.chunking import split_sentences
+from assistant.text.sentences import split_sentences
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "train"
 SQUAD1 = SHARED / "squad1.1-train" / "train-v1.1.reconstructed.json"
@@ -102,7 +102,7 @@ def squad1_pairs(n_questions: int, rng: random.Random) -> Iterator[Pair]:
         else:
             a, b = _window(sents, i, j, rng)
         off = sents[a][0]
-        yield Pair(q["question"], ctx[off:sents[b - 1][1]], 1, s - off, e - off, "squad1")
+        yield Pair(q["question"], ctx[off : sents[b - 1][1]], 1, s - off, e - off, "squad1")
         # hard negative: same paragraph without the answer sentences, or the most
         # question-like window of another paragraph of the same article
         answer_lc = ans["text"].lower()
@@ -113,7 +113,7 @@ def squad1_pairs(n_questions: int, rng: random.Random) -> Iterator[Pair]:
                 k = rng.choice(others)
                 lo, hi = (0, i) if k < i else (j + 1, len(sents))
                 a2, b2 = max(lo, k - rng.randint(0, 1)), min(hi, k + 1 + rng.randint(0, 1))
-                neg = ctx[sents[a2][0]:sents[b2 - 1][1]]
+                neg = ctx[sents[a2][0] : sents[b2 - 1][1]]
         if neg is None:
             qwords = _content_words(q["question"])
             best, best_score = None, -1.0
@@ -129,7 +129,7 @@ def squad1_pairs(n_questions: int, rng: random.Random) -> Iterator[Pair]:
                 pctx, psents = articles[ai]["paragraphs"][pj]["context"], sents_of(ai, pj)
                 k = next(n for n, (x, _) in enumerate(psents) if x == a2)
                 wa, wb = _window(psents, k, k, rng, max_extra=1)
-                neg = pctx[psents[wa][0]:psents[wb - 1][1]]
+                neg = pctx[psents[wa][0] : psents[wb - 1][1]]
         if neg and answer_lc not in neg.lower():
             yield Pair(q["question"], neg, 0, source="squad1-neg")
 
@@ -150,9 +150,9 @@ def squad2_pairs(titles: list[str], rng: random.Random, windows: bool = True) ->
                     yield Pair(q["question"], ctx, 0, source="squad2-noans")
                     if windows and sents:
                         qwords = _content_words(q["question"])
-                        k = max(range(len(sents)), key=lambda n: len(qwords & _content_words(ctx[sents[n][0]:sents[n][1]])))
+                        k = max(range(len(sents)), key=lambda n: len(qwords & _content_words(ctx[sents[n][0] : sents[n][1]])))
                         a, b = _window(sents, k, k, rng, max_extra=1)
-                        yield Pair(q["question"], ctx[sents[a][0]:sents[b - 1][1]], 0, source="squad2-noans-win")
+                        yield Pair(q["question"], ctx[sents[a][0] : sents[b - 1][1]], 0, source="squad2-noans-win")
                     continue
                 ans = q["answers"][0]
                 s, e = ans["answer_start"], ans["answer_start"] + len(ans["text"])
@@ -161,7 +161,7 @@ def squad2_pairs(titles: list[str], rng: random.Random, windows: bool = True) ->
                     i, j = _answer_sentences(sents, s, e)
                     a, b = _window(sents, i, j, rng, max_extra=1)
                     off = sents[a][0]
-                    yield Pair(q["question"], ctx[off:sents[b - 1][1]], 1, s - off, e - off, "squad2-win")
+                    yield Pair(q["question"], ctx[off : sents[b - 1][1]], 1, s - off, e - off, "squad2-win")
 
 
 def selqa_pairs(rng: random.Random, neg_per_pos: int = 2) -> Iterator[Pair]:

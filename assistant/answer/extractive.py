@@ -1,0 +1,53 @@
+"""The extractive answer: the reader decides whether and where the retrieved passages answer.
+
+The trained reader (``reader``) reads the question together with each of the top retrieved
+passages and gives the probability that the passage answers it and the answer span. The answer
+quotes the whole sentence around the best span, exactly as it stands in the document, with
+``[n]`` after it (``quotes``); ``Answer.short`` is the span itself. When no passage clears the
+reader's threshold (chosen on development data, stored with the model) the answer says the
+documents do not answer the question, with the closest passages as related, instead of guessing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..index.sentences import SentenceVectors
+from ..schema import Answer, Passage
+from ..settings import ReaderSettings
+from .follow_up import follow_up_topic
+from .messages import NO_PASSAGE, NOT_IN_RELATED
+from .quotes import compose, read_passages
+from .reader import Reader
+
+
+def reader_answer(
+    question: str,
+    passages: Sequence[Passage],
+    sentences: SentenceVectors,
+    reader: Reader,
+    settings: ReaderSettings,
+    history: Sequence[tuple[str, str]] | None = None,
+) -> Answer:
+    """Let the reader read the best passages; answer from its most probable span, or refuse.
+
+    Args:
+        question: the question as asked.
+        passages: retrieved passages, best first.
+        sentences: the sentence spans of the same index snapshot the passages came from.
+        reader: the trained reader.
+        settings: how many passages to read and sentences to quote.
+        history: earlier (question, answer) turns, for follow-ups.
+    """
+    if not passages:
+        return Answer(NO_PASSAGE, grounded=False)
+    read_q, topic = follow_up_topic(question, history)
+    reads = read_passages(reader, sentences, read_q, passages, topic, settings.passages)
+    if topic and not any(r.probability >= reader.threshold and r.start >= 0 for r in reads):
+        reads = read_passages(reader, sentences, read_q, passages, set(), settings.passages)
+    # only a read with an answer span can answer (a passage whose sentences are all headings has none)
+    best = max((r.probability for r in reads if r.start >= 0), default=0.0)
+    if best < reader.threshold:
+        return Answer(NOT_IN_RELATED, grounded=False, related=list(passages[:3]), confidence=round(best, 4))
+    text, cites, short = compose(reads, reader.threshold, settings.citations)
+    return Answer(text, cites, grounded=True, short=short, confidence=round(best, 4))

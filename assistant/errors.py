@@ -1,0 +1,42 @@
+"""The errors the assistant raises, in one place; each message is one line a user can act on.
+
+``AssistantError`` is the common base, so a caller can catch everything the assistant reports
+by design while real bugs still surface as ordinary exceptions.
+"""
+
+from __future__ import annotations
+
+
+class AssistantError(Exception):
+    """Base of every error the assistant raises on purpose."""
+
+
+class LoadError(AssistantError):
+    """A file that cannot be indexed; ``str(err)`` is the reason shown next to its name."""
+
+
+class PdfWorkerError(AssistantError):
+    """The PDF worker process cannot start: an error of the whole run, not of one file."""
+
+
+class IndexCorrupt(AssistantError):
+    """The index on disk is damaged or does not match the settings; ``str`` says why."""
+
+
+class StaleTokenizer(AssistantError, ValueError):
+    """The keyword index was built by another tokenizer version: rebuild BM25 (only)."""
+
+
+class ReaderError(AssistantError, RuntimeError):
+    """The reader model is missing, damaged or cannot be run."""
+
+
+class LLMError(AssistantError):
+    """The LLM server failed (unreachable, timeout, malformed reply)."""
+
+
+class UploadError(AssistantError, ValueError):
+    """An upload was refused; the message says why, in words a user understands."""
+
+
+__all__ = ["AssistantError", "LoadError", "PdfWorkerError", "IndexCorrupt", "StaleTokenizer", "ReaderError", "LLMError", "UploadError"]
