@@ -11,7 +11,7 @@
 * **Documents** tab: the indexed documents and the skipped files with their reasons; upload
   (checked by :mod:`assistant.app.uploads`, then indexed incrementally with a progress bar) and delete.
 
-Named API endpoints for ``gradio_client`` (see the README, "Chat UI and API"): ``/ask``,
+Named API endpoints for ``gradio_client`` (see the README, "Using it"): ``/ask``,
 ``/search``, ``/documents``, ``/upload``, ``/delete``.
 
 Everything that comes from a document is HTML-escaped before it is shown, so a document that
