@@ -114,6 +114,7 @@ class ReaderSettings:
     engine: str = "onnx"  # "onnx" or "torch" (the same weights on PyTorch)
     passages: int = 2  # top retrieved passages the reader reads (2 of 1-8 measured best on dev data)
     citations: int = 2  # at most this many quoted sentences per answer
+    second_citation_margin: float = 0.15  # a further quote must be at most this much less probable than the first
     k: int = 8  # passages retrieved per question
 
 

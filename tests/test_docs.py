@@ -45,7 +45,7 @@ def test_links_and_paths_resolve(md):
 def test_sections_the_code_cites_exist():
     """Code and tests that send the reader to a README or docs section ("see the README,
     "Chat UI and API"") point at a heading that exists."""
-    cite = re.compile(r"(README|docs/[\w-]+\.md)[^\"\n]{0,12}\"([^\"]{3,60})\"")
+    cite = re.compile(r"(README|docs/[\w-]+\.md)[^\"\n]{0,12}\"([A-Z][^\"]{2,60})\"")
     files = [*ROOT.glob("assistant/**/*.py"), *ROOT.glob("tests/**/*.py"), *ROOT.glob("benchmarks/*.py")]
     for f in (f for f in files if f.name != "test_docs.py"):
         for doc, section in cite.findall(f.read_text(encoding="utf-8")):

@@ -49,5 +49,5 @@ def reader_answer(
     best = max((r.probability for r in reads if r.start >= 0), default=0.0)
     if best < reader.threshold:
         return Answer(NOT_IN_RELATED, grounded=False, related=list(passages[:3]), confidence=round(best, 4))
-    text, cites, short = compose(reads, reader.threshold, settings.citations)
+    text, cites, short = compose(reads, reader.threshold, settings.citations, settings.second_citation_margin)
     return Answer(text, cites, grounded=True, short=short, confidence=round(best, 4))

@@ -17,12 +17,14 @@ from ..text.keywords import tokenize
 from ..text.sentences import split_sentences
 from .reader import Reader
 
+NEAR_DUPLICATE = 0.7  # share of the shorter quote's keywords in the other: the same fact twice
+
 
 def _near_duplicate(a: str, b: str) -> bool:
     ta, tb = set(tokenize(a)), set(tokenize(b))
     if not ta or not tb:
         return a.strip() == b.strip()
-    return len(ta & tb) / min(len(ta), len(tb)) >= 0.7
+    return len(ta & tb) / min(len(ta), len(tb)) >= NEAR_DUPLICATE
 
 
 def _one_line(text: str) -> str:
