@@ -4,7 +4,7 @@ The similarity answerer (sentence scores from cosine, keyword coverage and hand-
 four-feature logistic refusal and answer-type rules) was deleted when the trained reader
 replaced it. To keep measuring the two in one run, this module checks that commit out into a
 git worktree, asks it every question in a subprocess (its package first on ``PYTHONPATH``) and
-replays its answers into ``assistant.evaluation.evaluate``, so both are scored by the same code.
+replays its answers into ``assistant.evaluate.evaluate``, so both are scored by the same code.
 Needs the repository's history (``git``); without it the baseline is skipped.
 """
 

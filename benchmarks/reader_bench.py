@@ -37,6 +37,7 @@ import assistant  # noqa: F401  (offline environment)
 from assistant.answer.reader import MODEL_DIR, Reader
 from assistant.core import Assistant
 from assistant.evaluate import clapnq_corpus, evaluate, parse_questions, read_jsonl
+from assistant.settings import Settings
 from benchmarks.retrieval_bench import CACHE, coop_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,7 +63,7 @@ DEV_SETS = [SEEDS, ("cooperation", QUESTIONS / "coop_questions.jsonl"), ("ClapNQ
 def _corpus(path: Path) -> tuple[str, Path]:
     """(name, folder) of the corpus a question set is asked over."""
     if path.parent == CLAPNQ:
-        return "clapnq", clapnq_corpus(CLAPNQ / "passages.jsonl")
+        return "clapnq", clapnq_corpus(CLAPNQ / "passages.jsonl", Settings.from_env().cache_dir)
     if path.name.startswith("coop"):
         return "coop", coop_corpus()
     return "seeds", ROOT / "docs_corpus"
@@ -184,7 +185,7 @@ def speed(rounds: int = 3) -> dict:
     return {
         "questions": len(times),
         "k": 8,
-        "reader_passages": bot.settings.reader_passages,
+        "reader_passages": bot.settings.reader.passages,
         "ask_p50_ms": float(np.percentile(t, 50)),
         "ask_p95_ms": float(np.percentile(t, 95)),
         "reader_tokens_per_question": float(np.mean(tokens)),
