@@ -637,7 +637,7 @@ def cold_start(corpus: Path, index: Path, repeat: int, encoders: list[str]) -> d
                 **({"stderr": err} if rc else {}),
             }
             print(f"  cold {name} ({encoder}): {out[f'{name}_{encoder}']['median_s']} s", flush=True)
-    if (ROOT / "assistant" / "ui.py").exists():
+    if (ROOT / "assistant" / "app" / "ui.py").exists():
         out["serve"] = cold_serve(corpus, index, env0)
     return out
 

@@ -8,9 +8,10 @@ import json
 import re
 import threading
 from dataclasses import replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 import pytest
+from test_llm import Handler, Scripted
 
 from assistant.answer.messages import NOT_FOUND
 from assistant.evaluate import CitationChecker
@@ -62,22 +63,12 @@ class TestReaderAnswerer(AnswererContract):
         return seed_bot
 
 
-class _Cites(BaseHTTPRequestHandler):
+class _Cites(Handler):
     """An OpenAI-compatible server that cites passage 1, or says NOT FOUND for the penguin question."""
 
-    def do_POST(self):  # noqa: N802
-        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
-        question = body["messages"][-1]["content"]
-        reply = "NOT FOUND" if "penguins" in question else "Bioeconomy research cooperation gets at least $10 million [1]."
-        out = json.dumps({"choices": [{"message": {"role": "assistant", "content": reply}}]}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(out)))
-        self.end_headers()
-        self.wfile.write(out)
-
-    def log_message(self, *a):
-        pass
+    def reply(self, request: dict) -> str:
+        question = request["messages"][-1]["content"]
+        return "NOT FOUND" if "penguins" in question else "Bioeconomy research cooperation gets at least $10 million [1]."
 
 
 class TestLLMAnswerer(AnswererContract):
@@ -85,6 +76,7 @@ class TestLLMAnswerer(AnswererContract):
 
     @pytest.fixture
     def bot(self, seed_bot):
+        Scripted.status, Scripted.delay = 200, 0.0
         srv = ThreadingHTTPServer(("127.0.0.1", 0), _Cites)
         threading.Thread(target=srv.serve_forever, daemon=True).start()
         before = seed_bot.settings

@@ -41,12 +41,16 @@ class Handler(BaseHTTPRequestHandler):
             self.send_response(Scripted.status)
             self.end_headers()
             return
-        out = json.dumps({"choices": [{"message": {"role": "assistant", "content": Scripted.reply}}]}).encode()
+        out = json.dumps({"choices": [{"message": {"role": "assistant", "content": self.reply(Scripted.last_request)}}]}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(out)))
         self.end_headers()
         self.wfile.write(out)
+
+    def reply(self, request: dict) -> str:
+        """The chat completion's text for ``request`` (the scripted one)."""
+        return Scripted.reply
 
     def log_message(self, *a):
         pass
