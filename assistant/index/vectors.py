@@ -107,6 +107,13 @@ class _FaissFile:
     def copy(self):
         return type(self)(self.dimension, _faiss().clone_index(self._index))
 
+    def vectors(self, ids: Iterable[int]) -> np.ndarray:
+        """The stored vectors of ``ids`` (reconstructed from the codes for lossy storage)."""
+        arr = np.fromiter(ids, dtype="int64")
+        if not len(arr):
+            return np.zeros((0, self.dimension), dtype="float32")
+        return self._index.reconstruct_batch(arr)
+
 
 class FaissStore(_FaissFile):
     """Exact inner-product search (``IndexFlatIP``) wrapped in ``IndexIDMap2`` for stable ids.
@@ -151,12 +158,6 @@ class FaissStore(_FaissFile):
             params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(sel))
         scores, ids = self._index.search(queries, k, params=params)
         return scores, ids
-
-    def vectors(self, ids: Iterable[int]) -> np.ndarray:
-        arr = np.fromiter(ids, dtype="int64")
-        if not len(arr):
-            return np.zeros((0, self.dimension), dtype="float32")
-        return self._index.reconstruct_batch(arr)
 
     def ids(self) -> np.ndarray:
         faiss = _faiss()
@@ -346,12 +347,6 @@ class IVFStore(_FaissFile):
 
     def _present(self, ids: np.ndarray) -> np.ndarray:
         return np.isin(ids, self.ids(), assume_unique=True)
-
-    def vectors(self, ids: Iterable[int]) -> np.ndarray:
-        arr = np.fromiter(ids, dtype="int64")
-        if not len(arr):
-            return np.zeros((0, self.dimension), dtype="float32")
-        return self._index.reconstruct_batch(arr)
 
     def ids(self) -> np.ndarray:
         if self._ids_cache is None or self._ids_cache[0] != self._version:
