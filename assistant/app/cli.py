@@ -190,17 +190,8 @@ def cmd_ask(args) -> int:
 def cmd_serve(args) -> int:
     from .ui import serve
 
-    bot = _assistant(args)
-    server = bot.settings.server
-    return serve(
-        bot,
-        host=args.host,
-        port=args.port,
-        auth=args.auth,
-        share=args.share,
-        max_upload_bytes=int(server.max_upload_mb * 1024 * 1024),
-        concurrency=server.concurrency,
-    )
+    bot = _assistant(args)  # upload limit and concurrency come from bot.settings.server
+    return serve(bot, host=args.host, port=args.port, auth=args.auth, share=args.share)
 
 
 def cmd_eval(args) -> int:

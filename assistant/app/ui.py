@@ -35,7 +35,7 @@ import gradio as gr  # noqa: E402
 from ..errors import UploadError  # noqa: E402
 from ..schema import FILE_TYPES, Answer, Citation, Passage  # noqa: E402
 from ..settings import ServerSettings  # noqa: E402
-from .uploads import DEFAULT_MAX_BYTES, backup, delete_document, save_upload, target_path  # noqa: E402
+from .uploads import backup, delete_document, save_upload, target_path  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,18 @@ EXAMPLE_QUESTIONS = [
     "How much will be invested in bioeconomy research?",
     "Which Korean agency signed an MOU with Stanford?",
 ]
-DEFAULT_CONCURRENCY = ServerSettings().concurrency
+
+
+def _server_settings(bot) -> ServerSettings:
+    """The chat server's settings: the ``Assistant``'s (from the environment), else the defaults."""
+    settings = getattr(bot, "settings", None)
+    return getattr(settings, "server", None) or ServerSettings()
+
+
+def _upload_limit(bot) -> int:
+    return int(_server_settings(bot).max_upload_mb * 1024 * 1024)
+
+
 _TYPES = ", ".join(FILE_TYPES)  # ".txt, .md, .markdown, .pdf"
 MAX_HISTORY_TURNS = 10  # earlier turns are dropped from what is passed to ask()
 CONTEXT_CHARS = 360  # passage text shown on each side of a highlighted quote
@@ -208,9 +219,9 @@ def parse_auth(auth: str | None) -> tuple[str, str] | None:
 class ChatApp:
     """The UI's handlers, bound to one ``Assistant``; plain methods, so tests can call them directly."""
 
-    def __init__(self, bot, max_upload_bytes: int = DEFAULT_MAX_BYTES):
+    def __init__(self, bot, max_upload_bytes: int | None = None):
         self.bot = bot
-        self.max_upload_bytes = max_upload_bytes
+        self.max_upload_bytes = max_upload_bytes or _upload_limit(bot)
         self._index_lock = threading.Lock()  # uploads, deletions and re-scans run one at a time
 
     # --------------------------------------------------------------- info
@@ -376,8 +387,9 @@ def _status_html(result: dict[str, Any]) -> str:
     return "".join(lines)
 
 
-def build_app(bot, max_upload_bytes: int = DEFAULT_MAX_BYTES) -> gr.Blocks:
+def build_app(bot, max_upload_bytes: int | None = None) -> gr.Blocks:
     """The Gradio Blocks app for ``bot`` (an ``Assistant``); ``serve`` launches it."""
+    max_upload_bytes = max_upload_bytes or _upload_limit(bot)
     app = ChatApp(bot, max_upload_bytes=max_upload_bytes)
 
     def refresh_all():
@@ -587,15 +599,16 @@ def serve(
     auth: str | None = None,
     share: bool = False,
     block: bool = True,
-    max_upload_bytes: int = DEFAULT_MAX_BYTES,
-    concurrency: int = DEFAULT_CONCURRENCY,
+    max_upload_bytes: int | None = None,
+    concurrency: int | None = None,
 ):
     """Start the chat UI on ``http://host:port`` (loopback by default; no share link unless asked).
 
     With ``block=False`` the server runs in the background and the Blocks app is returned.
     """
+    max_upload_bytes = max_upload_bytes or _upload_limit(bot)
     demo = build_app(bot, max_upload_bytes=max_upload_bytes)
-    demo.queue(default_concurrency_limit=max(1, concurrency))
+    demo.queue(default_concurrency_limit=max(1, concurrency or _server_settings(bot).concurrency))
     demo.launch(
         server_name=host,
         server_port=port,

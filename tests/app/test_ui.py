@@ -569,3 +569,15 @@ def test_login_required_when_auth_is_set(seed_bot):
         assert ans["grounded"]
     finally:
         demo.close()
+
+
+def test_the_upload_limit_comes_from_the_assistants_settings():
+    """``ASSISTANT_MAX_UPLOAD_MB`` reaches the UI however it is started (CLI or ``serve(bot)`` from Python)."""
+    from types import SimpleNamespace
+
+    from assistant.app.ui import ChatApp
+    from assistant.settings import Settings
+
+    bot = SimpleNamespace(settings=Settings.from_env({"ASSISTANT_MAX_UPLOAD_MB": "3"}))
+    assert ChatApp(bot).max_upload_bytes == 3 * 1024 * 1024
+    assert ChatApp(bot, max_upload_bytes=10).max_upload_bytes == 10
