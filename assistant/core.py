@@ -18,14 +18,17 @@ from typing import Any
 
 from .answer import answer_passages, retrieval_query
 from .answer.reader import Reader
+from .answer.selector import Selector, needs_selector
 from .encode import Embedder
-from .errors import IndexCorrupt
+from .errors import IndexCorrupt, NeedsMultilingual
 from .index import Indexer, IndexSnapshot, load_snapshot
 from .index.builder import ProgressFn
 from .index.vectors import set_query_threads
+from .ingest import scan_corpus
+from .ingest.scan import has_korean_text_file
 from .retrieve import Retriever
 from .schema import Answer, IndexReport, Passage
-from .settings import Settings
+from .settings import AUTO_MODEL, MODEL_NAME, MULTILINGUAL_MODEL, Settings
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +70,7 @@ class Assistant:
         if llm:
             settings = replace(settings, llm=replace(settings.llm, **llm))
         self.settings = settings
-        self.embedder = Embedder.from_settings(settings)
+        self._embedder: Embedder | None = None  # set: this encoder always (see the ``embedder`` setter)
         set_query_threads(settings.store.faiss_threads)
         self.show_progress = show_progress
         self.last_report: IndexReport | None = None
@@ -89,9 +92,53 @@ class Assistant:
 
     # ------------------------------------------------------------------ index
 
+    # ------------------------------------------------------------------ the encoder
+
+    @property
+    def auto_encoder(self) -> bool:
+        return self.settings.encoder.model_name == AUTO_MODEL
+
+    def _model_for(self, snap: IndexSnapshot | None) -> str:
+        """The encoder an index was built with (``auto``: English until it holds Korean)."""
+        if not self.auto_encoder:
+            return self.settings.encoder.model_name
+        model = snap.identity.get("model") if snap is not None else None
+        return model if model in (MODEL_NAME, MULTILINGUAL_MODEL) else MODEL_NAME
+
+    def encoder_for(self, snap: IndexSnapshot) -> Embedder:
+        """The encoder whose vectors ``snap`` holds: queries must be embedded by the same model."""
+        if self._embedder is not None:
+            return self._embedder
+        return Embedder.from_settings(self.settings, self._model_for(snap))
+
+    @property
+    def embedder(self) -> Embedder:
+        """The encoder of the live index."""
+        return self.encoder_for(self.snapshot)
+
+    @embedder.setter
+    def embedder(self, encoder: Embedder) -> None:
+        """Use this encoder for building and searching (no automatic choice): tests, custom models."""
+        self._embedder = encoder
+
+    def _accepted_identities(self) -> dict | list[dict]:
+        if self.auto_encoder:
+            return [self.settings.identity(MODEL_NAME), self.settings.identity(MULTILINGUAL_MODEL)]
+        return self.settings.identity()
+
+    def _model_to_build(self, files) -> str:
+        """``auto``: multilingual when the index already is or a text file of the corpus is Korean."""
+        if not self.auto_encoder:
+            return self.settings.encoder.model_name
+        if self._model_for(self._snapshot) == MULTILINGUAL_MODEL or has_korean_text_file(files):
+            return MULTILINGUAL_MODEL
+        return MODEL_NAME
+
+    # ------------------------------------------------------------------ index
+
     def _load(self) -> None:
         try:
-            snap = load_snapshot(self.index_dir, self.settings.identity())
+            snap = load_snapshot(self.index_dir, self._accepted_identities())
         except IndexCorrupt as e:
             self.load_error = f"index at {self.index_dir} not used: {e}; run `assistant index` to rebuild it"
             log.warning(self.load_error)
@@ -103,7 +150,8 @@ class Assistant:
         """The live index (an empty one until something is indexed)."""
         snap = self._snapshot
         if snap is None:
-            snap = self._snapshot = IndexSnapshot.empty(self.settings.identity(), self.embedder.dimension)
+            enc = self._embedder or Embedder.from_settings(self.settings, self._model_for(None))
+            snap = self._snapshot = IndexSnapshot.empty(self.settings.identity(enc.model_name), enc.dimension)
         return snap
 
     def update_index(self, rebuild: bool = False, progress: ProgressFn | None = None) -> IndexReport:
@@ -118,8 +166,25 @@ class Assistant:
                 is left as it was.
         """
         with self._update_lock:
-            indexer = Indexer(self.corpus_dir, self.index_dir, self.settings, self.embedder)
-            report, snap = indexer.run(rebuild=rebuild, progress=progress, show_progress=self.show_progress)
+            if self._embedder is not None:
+                indexer = Indexer(self.corpus_dir, self.index_dir, self.settings, self._embedder)
+            else:
+                files = scan_corpus(self.corpus_dir)[0] if self.corpus_dir.is_dir() else []
+                model = self._model_to_build(files)
+                indexer = Indexer(
+                    self.corpus_dir,
+                    self.index_dir,
+                    self.settings,
+                    Embedder.from_settings(self.settings, model),
+                    stop_on_korean=self.auto_encoder and model == MODEL_NAME,
+                )
+            try:
+                report, snap = indexer.run(rebuild=rebuild, progress=progress, show_progress=self.show_progress)
+            except NeedsMultilingual as e:  # a Korean PDF: nothing was written; rebuild with the multilingual encoder
+                indexer = Indexer(self.corpus_dir, self.index_dir, self.settings, Embedder.from_settings(self.settings, MULTILINGUAL_MODEL))
+                report, snap = indexer.run(rebuild=rebuild, progress=progress, show_progress=self.show_progress)
+                report.rebuilt = True
+                report.rebuild_reason = f"{e.source} is Korean: switched to the multilingual encoder ({MULTILINGUAL_MODEL})"
             self._snapshot = snap
             self.load_error = None
             self.last_report = report
@@ -136,9 +201,15 @@ class Assistant:
         """The trained reader (loaded on first use, shared per process)."""
         return Reader.from_settings(self.settings)
 
+    @property
+    def selector(self) -> Selector:
+        """The Korean reader (multilingual encoder + trained sentence model), loaded on first use."""
+        return Selector.shared(Embedder.from_settings(self.settings, MULTILINGUAL_MODEL))
+
     def retriever(self, snapshot: IndexSnapshot | None = None) -> Retriever:
         """A retriever bound to ``snapshot`` (default: the current one; cheap, one per query)."""
-        return Retriever(snapshot or self.snapshot, self.embedder, self.settings.retrieval)
+        snap = snapshot or self.snapshot
+        return Retriever(snap, self.encoder_for(snap), self.settings.retrieval)
 
     def search(self, query: str, k: int = 5, where: Mapping[str, Any] | None = None) -> list[Passage]:
         """Return the ``k`` passages that best match ``query``, best first.
@@ -167,7 +238,10 @@ class Assistant:
         if question and question.strip():
             query = retrieval_query(question, history)
             passages = self.retriever(snap).run(query, k or self.settings.reader.k, where)
-        return answer_passages(question, passages, snap.sentences, self.reader, self.settings, history)
+        # the English reader cannot read Hangul: a Korean question or Korean passages go to the selector
+        languages = [p.language for p in passages[: self.settings.reader.passages]]
+        reader = self.selector if needs_selector(question, languages) else self.reader
+        return answer_passages(question, passages, snap.sentences, reader, self.settings, history)
 
     # ------------------------------------------------------------------ info
 
@@ -183,6 +257,7 @@ class Assistant:
                     "pages": rec.pages,
                     "chunks": len(rec.chunk_ids),
                     "date": rec.date,
+                    "language": rec.language,
                     "indexed_at": rec.indexed_at,
                 }
             )

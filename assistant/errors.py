@@ -27,6 +27,15 @@ class StaleTokenizer(AssistantError, ValueError):
     """The keyword index was built by another tokenizer version: rebuild BM25 (only)."""
 
 
+class NeedsMultilingual(AssistantError):
+    """A Korean document turned up in a build with the English encoder chosen by ``auto``:
+    the builder stops before writing anything and the caller rebuilds with the multilingual one."""
+
+    def __init__(self, source: str):
+        super().__init__(f"{source} is Korean: the index needs the multilingual encoder")
+        self.source = source
+
+
 class ReaderError(AssistantError, RuntimeError):
     """The reader model is missing, damaged or cannot be run."""
 
@@ -39,4 +48,14 @@ class UploadError(AssistantError, ValueError):
     """An upload was refused; the message says why, in words a user understands."""
 
 
-__all__ = ["AssistantError", "LoadError", "PdfWorkerError", "IndexCorrupt", "StaleTokenizer", "ReaderError", "LLMError", "UploadError"]
+__all__ = [
+    "AssistantError",
+    "LoadError",
+    "PdfWorkerError",
+    "NeedsMultilingual",
+    "IndexCorrupt",
+    "StaleTokenizer",
+    "ReaderError",
+    "LLMError",
+    "UploadError",
+]

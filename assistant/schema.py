@@ -42,6 +42,7 @@ class Document:
     date: str | None = None  # ISO date string when known (front matter or file name)
     source_url: str | None = None
     kind: str = "txt"  # "txt", "md" or "pdf"
+    language: str | None = None  # ISO 639-1 ("en", "ko"): front matter, else ``text.language``
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class Chunk:
     start: int
     end: int
     text: str
+    language: str = "en"  # of this chunk's own text: a Korean document may quote English
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -73,6 +75,7 @@ class Passage:
     score: float
     chunk_id: int = -1
     date: str | None = None
+    language: str = "en"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -142,6 +145,7 @@ class DocumentRecord:
     indexed_at: str = ""
     text_length: int = 0
     ocr_pages: list[int] = field(default_factory=list)
+    language: str = "en"
 
 
 @dataclass

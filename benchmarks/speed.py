@@ -554,7 +554,7 @@ def bench_end_to_end(snap, sizes: list[int], tmp: Path, n_rounds: int) -> list[d
         lat = []
         for q in qs:
             t = time.perf_counter()
-            bot.embedder.encode([q])
+            bot.embedder.encode_queries([q])
             lat.append(time.perf_counter() - t)
         row["query_encode"] = lat_stats(lat)
         row.update(search_parts(big, bot.embedder, qs))
@@ -583,7 +583,7 @@ def search_parts(snap, embedder, queries: list[str], k: int = 50) -> dict:
     """Latency of the two full-collection steps of one search: the vector index and BM25 scoring."""
     from assistant.text.keywords import query_tokens
 
-    qv = embedder.encode(queries)
+    qv = embedder.encode_queries(queries)
     vec, lex = [], []
     for q, v in zip(queries, qv):
         t = time.perf_counter()

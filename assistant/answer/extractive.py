@@ -16,16 +16,17 @@ from ..index.sentences import SentenceVectors
 from ..schema import Answer, Passage
 from ..settings import ReaderSettings
 from .follow_up import follow_up_topic
-from .messages import NO_PASSAGE, NOT_IN_RELATED
+from .messages import NO_PASSAGE, NOT_IN_RELATED, cross_lingual_note, for_question
 from .quotes import compose, read_passages
 from .reader import Reader
+from .selector import Selector
 
 
 def reader_answer(
     question: str,
     passages: Sequence[Passage],
     sentences: SentenceVectors,
-    reader: Reader,
+    reader: Reader | Selector,
     settings: ReaderSettings,
     history: Sequence[tuple[str, str]] | None = None,
 ) -> Answer:
@@ -35,12 +36,12 @@ def reader_answer(
         question: the question as asked.
         passages: retrieved passages, best first.
         sentences: the sentence spans of the same index snapshot the passages came from.
-        reader: the trained reader.
+        reader: the trained reader, or for Korean the sentence selector (same interface).
         settings: how many passages to read and sentences to quote.
         history: earlier (question, answer) turns, for follow-ups.
     """
     if not passages:
-        return Answer(NO_PASSAGE, grounded=False)
+        return Answer(for_question(NO_PASSAGE, question), grounded=False)
     read_q, topic = follow_up_topic(question, history)
     reads = read_passages(reader, sentences, read_q, passages, topic, settings.passages)
     if topic and not any(r.probability >= reader.threshold and r.start >= 0 for r in reads):
@@ -48,6 +49,7 @@ def reader_answer(
     # only a read with an answer span can answer (a passage whose sentences are all headings has none)
     best = max((r.probability for r in reads if r.start >= 0), default=0.0)
     if best < reader.threshold:
-        return Answer(NOT_IN_RELATED, grounded=False, related=list(passages[:3]), confidence=round(best, 4))
+        return Answer(for_question(NOT_IN_RELATED, question), grounded=False, related=list(passages[:3]), confidence=round(best, 4))
     text, cites, short = compose(reads, reader.threshold, settings.citations, settings.second_citation_margin)
-    return Answer(text, cites, grounded=True, short=short, confidence=round(best, 4))
+    note = cross_lingual_note(question, [c.quote for c in cites])
+    return Answer(text, cites, grounded=True, short=short or None, confidence=round(best, 4), note=note)

@@ -20,7 +20,7 @@ from ..schema import Answer, Citation, Passage
 from ..settings import LLMSettings
 from ..text.keywords import tokenize
 from ..text.sentences import split_sentences
-from .messages import NOT_IN_RELATED
+from .messages import NOT_IN_RELATED, for_question
 from .reader import Reader
 
 SYSTEM_PROMPT = (
@@ -129,7 +129,7 @@ def llm_answer(question: str, history, passages: Sequence[Passage], fallback: An
         return replace(fallback, note=f"LLM unavailable ({e}); showing the extractive answer")
     if REFUSAL.search(reply) and not MARKER.search(reply):
         return Answer(
-            NOT_IN_RELATED,
+            for_question(NOT_IN_RELATED, question),
             grounded=False,
             related=list(passages[:3]),
             answerer="llm",

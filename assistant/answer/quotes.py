@@ -132,4 +132,6 @@ def compose(reads: list[Read], threshold: float, max_citations: int = 2, margin:
     if chosen:
         lead = chosen[0][0]
         short = lead.passage.text[lead.start - lead.passage.start : lead.end - lead.passage.start]
+        if short.strip() == chosen[0][3].strip():
+            short = ""  # the span is the whole quote (the Korean selector picks sentences): nothing shorter to show
     return answer_text, cites, short

@@ -222,7 +222,16 @@ def cmd_eval(args) -> int:
 COMMANDS = {"index": cmd_index, "search": cmd_search, "ask": cmd_ask, "serve": cmd_serve, "eval": cmd_eval}
 
 
+def _safe_output() -> None:
+    """Korean quotes on a terminal that cannot show them print as '?', never as a crash."""
+    for stream in (sys.stdout, sys.stderr):
+        enc = (getattr(stream, "encoding", None) or "").lower().replace("-", "").replace("_", "")
+        if enc not in ("utf8", "utf8sig", "utf16", "utf32") and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _safe_output()
     try:
         settings = Settings.from_env()
     except ValueError as e:

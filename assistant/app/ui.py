@@ -35,6 +35,7 @@ import gradio as gr  # noqa: E402
 from ..errors import UploadError  # noqa: E402
 from ..schema import FILE_TYPES, Answer, Citation, Passage  # noqa: E402
 from ..settings import ServerSettings  # noqa: E402
+from ..text.language import KOREAN, is_korean  # noqa: E402
 from .uploads import backup, delete_document, save_upload, target_path  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,22 @@ EXAMPLE_QUESTIONS = [
     "How much will be invested in bioeconomy research?",
     "Which Korean agency signed an MOU with Stanford?",
 ]
+# shown instead when most of the indexed text is Korean (the corpus language, not the browser's)
+EXAMPLE_QUESTIONS_KO = [
+    "한미 AI 워킹그룹은 언제 출범했나요?",
+    "한미 양국은 어떤 기술 분야에서 협력하기로 했나요?",
+    "우주항공청과 NASA는 어떤 협정을 맺었나요?",
+]
+
+
+def example_questions(bot) -> list[str]:
+    """Example questions in the corpus language: Korean when most indexed chunks are Korean."""
+    try:
+        chunks = list(bot.snapshot.chunks.values())
+    except Exception:  # a stand-in assistant without a snapshot (tests) gets the English ones
+        return EXAMPLE_QUESTIONS
+    korean = sum(1 for c in chunks if c.language == KOREAN)
+    return EXAMPLE_QUESTIONS_KO if chunks and korean * 2 > len(chunks) else EXAMPLE_QUESTIONS
 
 
 def _server_settings(bot) -> ServerSettings:
@@ -104,7 +121,7 @@ def answer_markdown(ans: Answer) -> str:
     if ans.grounded and ans.short:
         body = f"**{md_text(' '.join(ans.short.split()))}**\n\n{body}"
     if not ans.grounded:
-        body = "**Not found in the documents.** " + body
+        body = ("**문서에서 찾지 못했습니다.** " if is_korean(ans.text) else "**Not found in the documents.** ") + body
     if ans.note:
         body += f"\n\n_({md_text(ans.note)})_"
     return body
@@ -231,7 +248,7 @@ class ChatApp:
         corpus = Path(self.bot.corpus_dir).resolve().name
         line = (
             f"## Korea–U.S. S&T cooperation documents\n"
-            f"Ask questions in plain English; every answer cites the document, page and sentence it comes from.  \n"
+            f"Ask questions in plain English or Korean; every answer cites the document, page and sentence it comes from.  \n"
             f"**Corpus loaded:** *{md_text(corpus)}* — **{st['documents']} documents, {st['chunks']} passages** indexed."
         )
         err = getattr(self.bot, "load_error", None)
@@ -460,7 +477,12 @@ def build_app(bot, max_upload_bytes: int | None = None) -> gr.Blocks:
             }
         return app.add_files([(name, path.read_bytes())], overwrite=bool(overwrite))
 
-    theme = gr.themes.Soft(font=["ui-sans-serif", "system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
+    examples = example_questions(bot)
+    # Korean glyphs come from the system's CJK fonts (Noto Sans CJK / Nanum / Apple SD Gothic / Malgun Gothic)
+    theme = gr.themes.Soft(
+        font=["ui-sans-serif", "system-ui", "sans-serif", "Noto Sans CJK KR", "NanumGothic", "Apple SD Gothic Neo", "Malgun Gothic"],
+        font_mono=["ui-monospace", "monospace"],
+    )
     with gr.Blocks(title="Korea–U.S. S&T document assistant", analytics_enabled=False) as demo:
         demo._assistant_css = CSS  # launch() takes css/theme in Gradio 6; see serve()
         demo._assistant_theme = theme
@@ -476,7 +498,7 @@ def build_app(bot, max_upload_bytes: int | None = None) -> gr.Blocks:
                         sanitize_html=True,
                         feedback_options=None,
                         buttons=["copy", "copy_all"],  # no "share" (it would post to the Hub)
-                        examples=[{"text": q} for q in EXAMPLE_QUESTIONS],
+                        examples=[{"text": q} for q in examples],
                         placeholder="Ask about the documents, or pick an example question.",
                     )
                     with gr.Row():
@@ -491,7 +513,7 @@ def build_app(bot, max_upload_bytes: int | None = None) -> gr.Blocks:
                         send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask-button")
                     with gr.Row():
                         clear = gr.Button("New conversation", size="sm", elem_id="clear-button")
-                    gr.Examples(examples=[[q] for q in EXAMPLE_QUESTIONS], inputs=[msg], label="Example questions")
+                    gr.Examples(examples=[[q] for q in examples], inputs=[msg], label="Example questions")
                 with gr.Column(scale=2):
                     gr.Markdown("### Sources")
                     sources = gr.HTML(sources_html(), elem_id="sources")

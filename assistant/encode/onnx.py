@@ -119,8 +119,10 @@ class OnnxEncoder:
         self.session = onnx_session(onnx_file, threads)
         self.tok = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self.tok.enable_truncation(max_seq_length)
-        pad_id = self.tok.token_to_id("[PAD]")
-        self.tok.enable_padding(pad_id=0 if pad_id is None else pad_id, pad_token="[PAD]")
+        # BERT's "[PAD]", XLM-R's "<pad>" (the multilingual model); masked out either way
+        pad = next((t for t in ("[PAD]", "<pad>") if self.tok.token_to_id(t) is not None), "[PAD]")
+        pad_id = self.tok.token_to_id(pad)
+        self.tok.enable_padding(pad_id=0 if pad_id is None else pad_id, pad_token=pad)
         self._inputs = {i.name for i in self.session.get_inputs()}
 
     def hidden(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, list[list[tuple[int, int]]]]:

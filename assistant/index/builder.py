@@ -20,11 +20,12 @@ from typing import Callable, Iterable, Iterator, TypeVar
 import numpy as np
 
 from ..encode import Embedder
-from ..errors import IndexCorrupt, LoadError, PdfWorkerError
+from ..errors import IndexCorrupt, LoadError, NeedsMultilingual, PdfWorkerError
 from ..files import file_sha256
 from ..ingest import Chunker, CorpusFile, DocumentLoader, scan_corpus
 from ..schema import Chunk, Document, DocumentRecord, IndexReport
 from ..settings import Settings
+from ..text.language import KOREAN
 from ..text.sentences import split_sentences
 from .lexical import LexicalIndex, lexical_text
 from .sentences import SentenceVectors
@@ -99,13 +100,23 @@ class Indexer:
         settings: loading, chunking, encoder and store settings (the chunking and model
             identity is stored in the manifest).
         embedder: shared encoder; loaded lazily, only if something needs embedding.
+        stop_on_korean: raise ``NeedsMultilingual`` (before anything is written) when a Korean
+            document is read: set when the encoder was chosen automatically as the English one.
     """
 
-    def __init__(self, corpus_dir: Path, index_dir: Path, settings: Settings | None = None, embedder: Embedder | None = None):
+    def __init__(
+        self,
+        corpus_dir: Path,
+        index_dir: Path,
+        settings: Settings | None = None,
+        embedder: Embedder | None = None,
+        stop_on_korean: bool = False,
+    ):
         self.corpus_dir = Path(corpus_dir)
         self.index_dir = Path(index_dir)
         self.settings = settings or Settings()
         self.embedder = embedder or Embedder.from_settings(self.settings)
+        self.stop_on_korean = stop_on_korean
 
     def run(self, rebuild: bool = False, progress: ProgressFn | None = None, show_progress: bool = False) -> tuple[IndexReport, IndexSnapshot]:
         """Update the index on disk; returns the report and the new live snapshot.
@@ -116,7 +127,7 @@ class Indexer:
         t0 = time.perf_counter()
         with index_lock(self.index_dir):
             report = IndexReport()
-            identity = self.settings.identity()
+            identity = self.settings.identity(self.embedder.model_name)  # the model ``auto`` resolved to
             old: IndexSnapshot | None = None
             if rebuild:
                 report.rebuild_reason = "requested (--rebuild)"
@@ -202,6 +213,8 @@ class Indexer:
 
         def read(item: tuple[CorpusFile, str, object]) -> tuple[Document, list[Chunk]]:
             doc = loader.load(item[0].path, item[0].source)
+            if self.stop_on_korean and doc.language == KOREAN:
+                raise NeedsMultilingual(doc.source)
             return doc, chunker.run(doc, 0)  # ids are assigned in order below
 
         # closed in reverse order: the read-ahead thread stops before the PDF worker does
@@ -213,8 +226,8 @@ class Indexer:
                 try:
                     doc, doc_chunks = loaded.result()
                     doc_chunks = [replace(c, id=c.id + next_id) for c in doc_chunks]
-                except PdfWorkerError:
-                    raise  # no file can be read: the run fails and the live index stays as it was
+                except (PdfWorkerError, NeedsMultilingual):
+                    raise  # the run stops and the live index stays as it was
                 except Exception as e:  # one hostile file must never abort the whole build
                     if isinstance(e, LoadError):
                         reason = str(e)
@@ -296,6 +309,7 @@ def _record(doc: Document, sha: str, st, chunks: list[Chunk]) -> DocumentRecord:
         chunk_ids=[c.id for c in chunks],
         pages=len(doc.pages) if doc.kind == "pdf" else None,
         date=doc.date,
+        language=doc.language or "en",
         source_url=doc.source_url,
         indexed_at=time.strftime("%Y-%m-%d %H:%M:%S"),
         text_length=len(doc.text),

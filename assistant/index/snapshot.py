@@ -158,8 +158,11 @@ def current_name(index_dir: Path) -> str | None:
     return name or None
 
 
-def load_snapshot(index_dir: Path, identity: dict[str, Any] | None = None) -> IndexSnapshot | None:
+def load_snapshot(index_dir: Path, identity: dict[str, Any] | list[dict[str, Any]] | None = None) -> IndexSnapshot | None:
     """Load the live snapshot; ``None`` if there is none yet.
+
+    ``identity`` is what the index must have been built with, or a list of acceptable ones
+    (the automatic encoder choice accepts either model).
 
     Raises:
         IndexCorrupt: the files are corrupt, inconsistent, or were built with other settings
@@ -189,7 +192,7 @@ def load_snapshot(index_dir: Path, identity: dict[str, Any] | None = None) -> In
     raise IndexCorrupt("the index kept changing while being loaded")
 
 
-def _load_folder(folder: Path, identity: dict[str, Any] | None, name: str) -> IndexSnapshot:
+def _load_folder(folder: Path, identity: dict[str, Any] | list[dict[str, Any]] | None, name: str) -> IndexSnapshot:
     try:
         with open(folder / MANIFEST, encoding="utf-8") as f:
             m = json.load(f)
@@ -199,7 +202,8 @@ def _load_folder(folder: Path, identity: dict[str, Any] | None, name: str) -> In
         raise IndexCorrupt(f"manifest is unreadable ({e})") from None
     if not isinstance(m, dict) or m.get("format") != FORMAT_VERSION:
         raise IndexCorrupt(f"manifest format {m.get('format') if isinstance(m, dict) else '?'} is not {FORMAT_VERSION}")
-    if identity is not None and m.get("identity") != identity:
+    accepted = identity if isinstance(identity, list) else [identity]
+    if identity is not None and m.get("identity") not in accepted:
         raise IndexCorrupt(f"settings changed (index built with {m.get('identity')}, now {identity})")
     try:
         chunks = {int(c["id"]): Chunk(**c) for c in m["chunks"]}

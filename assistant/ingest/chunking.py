@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from ..schema import Chunk, Document
 from ..settings import ChunkSettings
+from ..text.language import ENGLISH, KOREAN, KOREAN_SHARE, hangul_share
 from ..text.sentences import split_sentences
 
 TokenCounter = Callable[[Sequence[str]], list[list[tuple[int, int]]]]
@@ -23,6 +24,13 @@ class _Piece:
     start: int
     end: int
     tokens: int
+
+
+def chunk_language(text: str, document_language: str | None) -> str:
+    """A chunk's own language: Korean by its script, else its document's (English if that is Korean)."""
+    if hangul_share(text) >= KOREAN_SHARE:
+        return KOREAN
+    return document_language if document_language and document_language != KOREAN else ENGLISH
 
 
 class Chunker:
@@ -43,7 +51,8 @@ class Chunker:
         chunks: list[Chunk] = []
         for page in doc.pages:
             for a, b in self._page_chunks(doc.text, page.start, page.end):
-                chunks.append(Chunk(next_id + len(chunks), doc.source, doc.title, page.number, a, b, doc.text[a:b]))
+                text = doc.text[a:b]
+                chunks.append(Chunk(next_id + len(chunks), doc.source, doc.title, page.number, a, b, text, chunk_language(text, doc.language)))
         return chunks
 
     def _pieces(self, text: str, start: int, end: int) -> Iterator[_Piece]:

@@ -12,6 +12,7 @@ from pathlib import Path
 from ..errors import LoadError
 from ..schema import Document
 from ..settings import LoadSettings
+from ..text.language import detect_language
 from .pdf import ocr_available, pdf_document
 from .pdf_worker import PdfReaderProcess
 from .text_files import load_text_file
@@ -27,7 +28,16 @@ class DocumentLoader:
         self._pdf: PdfReaderProcess | None = None
 
     def load(self, path: Path, source: str) -> Document:
-        """Return the Document, or raise ``LoadError`` with the reason the file is skipped."""
+        """Return the Document, or raise ``LoadError`` with the reason the file is skipped.
+
+        Its ``language`` is the front matter's, else detected from its text (``text.language``).
+        """
+        doc = self._load(path, source)
+        if not doc.language:
+            doc.language = detect_language(doc.text)
+        return doc
+
+    def _load(self, path: Path, source: str) -> Document:
         try:
             size = path.stat().st_size
         except OSError as e:

@@ -6,19 +6,33 @@ joins the page texts into one ``Document`` whose pages know their offsets.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
+import subprocess
 from pathlib import Path
 
 from ..errors import LoadError
 from ..schema import Document, Page
 from ..text.dates import document_date
+from ..text.language import KOREAN_SHARE, hangul_share
 from .text_files import first_line_title, normalise_newlines
 
 PAGE_SEPARATOR = "\n\n"
 OCR_MIN_SIDE = 32  # images smaller than this hold no readable text
 OCR_MAX_SIDE = 4000  # larger scans are downsampled first (time and memory)
 OCR_PAGE_TIMEOUT_S = 60.0
+
+
+@functools.lru_cache(maxsize=1)
+def ocr_languages() -> str:
+    """Tesseract's language argument: Korean and English when its Korean data is installed
+    (Debian's tesseract-ocr-kor), else English."""
+    try:
+        out = subprocess.run(["tesseract", "--list-langs"], capture_output=True, timeout=20, check=False).stdout.decode("utf-8", "replace")
+    except (OSError, subprocess.SubprocessError):
+        return "eng"
+    return "kor+eng" if "kor" in out.split() else "eng"
 
 
 def ocr_available(enabled: bool = True) -> bool:
@@ -34,7 +48,6 @@ def _ocr_page(page, problems: list[str] | None = None) -> str:
     Images that cannot be decoded for want of a helper program are noted in ``problems``.
     """
     import io
-    import subprocess
 
     images = []
     try:
@@ -59,20 +72,31 @@ def _ocr_page(page, problems: list[str] | None = None) -> str:
                 img = img.convert("RGB")
             buf = io.BytesIO()
             img.save(buf, format="PNG")
-            run = subprocess.run(
-                ["tesseract", "stdin", "stdout", "-l", "eng"],
-                input=buf.getvalue(),
-                capture_output=True,
-                timeout=OCR_PAGE_TIMEOUT_S,
-                check=False,
-                env={**os.environ, "OMP_THREAD_LIMIT": "1"},  # one thread: the indexer runs alongside
-            )
+            t = _tesseract(buf.getvalue())
+            # Tesseract's automatic layout analysis loses most lines of a Korean page; reading it as
+            # one column (page segmentation mode 4) keeps them (tests/ingest/test_korean.py)
+            if t and hangul_share(t) >= KOREAN_SHARE:
+                column = _tesseract(buf.getvalue(), "--psm", "4")
+                if sum(ch.isalnum() for ch in column) > sum(ch.isalnum() for ch in t):
+                    t = column
         except (OSError, ValueError, subprocess.SubprocessError):
             continue
-        t = run.stdout.decode("utf-8", "replace").strip()
-        if run.returncode == 0 and sum(ch.isalnum() for ch in t) >= 3:
+        if sum(ch.isalnum() for ch in t) >= 3:
             texts.append(t)
     return "\n\n".join(texts)
+
+
+def _tesseract(png: bytes, *options: str) -> str:
+    """Tesseract's text for one image ('' when it fails)."""
+    run = subprocess.run(
+        ["tesseract", "stdin", "stdout", "-l", ocr_languages(), *options],
+        input=png,
+        capture_output=True,
+        timeout=OCR_PAGE_TIMEOUT_S,
+        check=False,
+        env={**os.environ, "OMP_THREAD_LIMIT": "1"},  # one thread: the indexer runs alongside
+    )
+    return run.stdout.decode("utf-8", "replace").strip() if run.returncode == 0 else ""
 
 
 def extract_pdf_pages(path: str, ocr: bool = False, progress=None, ocr_max_pages: int = 200) -> tuple[list[str], dict]:

@@ -7,7 +7,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import LoadError
 from ..schema import FILE_TYPES, kind_of
+from ..text.language import KOREAN_SHARE, hangul_share
 
 IGNORE_FILE = ".assistantignore"
 
@@ -56,3 +58,40 @@ def scan_corpus(root: Path) -> tuple[list[CorpusFile], list[tuple[str, str]]]:
             found.append(CorpusFile(path, source))
     found.sort(key=lambda f: f.source)
     return found, skipped
+
+
+SNIFF_BYTES = 20_000
+
+
+def has_korean_text_file(files: list[CorpusFile]) -> bool:
+    """Whether a text or Markdown file among ``files`` is Korean, from its first 20 kB.
+
+    Cheap enough to run before every build (no PDF is opened: a Korean PDF is noticed when the
+    builder reads it, see ``errors.NeedsMultilingual``)."""
+    from .text_files import decode_text
+
+    for f in files:
+        if kind_of(f.path.suffix) not in ("txt", "md"):
+            continue
+        try:
+            with open(f.path, "rb") as fh:
+                head = fh.read(SNIFF_BYTES)
+        except OSError:
+            continue
+        text = _decode_head(head, decode_text)
+        if text is None:
+            continue
+        if hangul_share(text) >= KOREAN_SHARE:
+            return True
+    return False
+
+
+def _decode_head(head: bytes, decode) -> str | None:
+    """Decode the first bytes of a file (UTF-8, UTF-16 with BOM, or a detected legacy encoding
+    such as EUC-KR), allowing for a character cut in two at the end."""
+    for cut in range(4):
+        try:
+            return decode(head[: len(head) - cut])
+        except LoadError:
+            continue
+    return None

@@ -99,4 +99,11 @@ def load_text_file(path: Path, source: str, data: bytes) -> Document:
         date=document_date(meta.get("date"), path.name),
         source_url=(str(meta["source_url"]) if meta.get("source_url") else None),
         kind=kind,
+        language=_front_matter_language(meta),
     )
+
+
+def _front_matter_language(meta: dict) -> str | None:
+    """``language: ko`` (or ``lang:``) from the front matter, as a lower-case ISO code."""
+    lang = meta.get("language") or meta.get("lang")
+    return str(lang).strip().lower()[:2] or None if lang else None

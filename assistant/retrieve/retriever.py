@@ -39,6 +39,7 @@ from ..schema import Passage
 from ..settings import FusionSettings
 from ..text.dates import MONTH_NUMBERS, query_dates
 from ..text.keywords import tokenize
+from ..text.language import KOREAN, is_korean
 from .documents import DocumentMeta, query_names
 from .evidence import QueryTerms, best_window_coverage, sentence_units
 from .filters import allowed_ids
@@ -111,7 +112,7 @@ class Retriever:
         cand: dict[int, None] = {}
         qv = None
         if f.mode != "bm25":
-            qv = query_vector if query_vector is not None else self.embedder.encode([query])[0]
+            qv = query_vector if query_vector is not None else self.embedder.encode_queries([query])[0]
             _, ids = snap.vectors.search(qv[None, :], n_cand, allowed)
             cand.update((int(i), None) for i in ids[0] if i >= 0)
         lex = snap.lexical.scores(snap.lexical.query_terms(query)) if f.mode != "dense" else np.zeros(0)
@@ -144,7 +145,7 @@ class Retriever:
         for j in order[:k]:
             c = snap.chunks[int(ids[j])]
             rec = snap.documents.get(c.source)
-            out.append(Passage(c.source, c.title, c.page, c.text, c.start, c.end, float(score[j]), c.id, rec.date if rec else None))
+            out.append(Passage(c.source, c.title, c.page, c.text, c.start, c.end, float(score[j]), c.id, rec.date if rec else None, c.language))
         return out
 
     def _page_diverse(self, ids: np.ndarray, order: np.ndarray, k: int) -> list[int]:
@@ -171,7 +172,11 @@ class Retriever:
 
     def _fuse(self, query: str, qv: np.ndarray, ids: np.ndarray, dense: np.ndarray, bm: np.ndarray) -> np.ndarray:
         f, snap = self.fusion, self.snap
-        score = f.dense_weight * _z(dense.astype("float64")) + f.lexical_weight * _z(bm.astype("float64"))
+        # keyword signals of a passage in another language than the question count less (settings)
+        q_korean = is_korean(query)
+        cross = np.array([(snap.chunks[int(i)].language == KOREAN) != q_korean for i in ids], dtype=bool)
+        kw = np.where(cross, f.cross_lingual_keywords, 1.0)
+        score = f.dense_weight * _z(dense.astype("float64")) + f.lexical_weight * kw * _z(bm.astype("float64"))
         years, months = query_dates(query)
         # A year or month the query names is matched against document dates (below), not
         # as a word the passage must contain.
@@ -191,7 +196,7 @@ class Retriever:
                 if year in years:
                     s += f.date_weight * (1.0 if not months or month in months else 0.75)
                 per_doc[src] = s
-            score = score + np.array([per_doc[s] for s in sources])
+            score = score + kw * np.array([per_doc[s] for s in sources])
 
         if f.sentence_weight and terms.tokens:
             top = np.argsort(-score)[: f.rerank]
@@ -202,12 +207,13 @@ class Retriever:
                 if u is None:
                     u = units[cid] = sentence_units(snap.chunks[cid].text)
                 one, two = best_window_coverage(terms, u)
-                score[j] += f.sentence_weight * (0.5 * one + 0.5 * two)
-                if f.sentence_dense_weight:
+                score[j] += kw[j] * f.sentence_weight * (0.5 * one + 0.5 * two)
+                sdw = f.sentence_dense_weight + (f.cross_lingual_sentence_dense if cross[j] else 0.0)
+                if sdw:
                     # sentence vectors were pooled at index time (sentence_store): no encoding here
                     svecs = snap.sentences.for_chunk(cid)[2]
                     if len(svecs):
-                        score[j] += f.sentence_dense_weight * float((svecs @ qv).max())
+                        score[j] += sdw * float((svecs @ qv).max())
             # candidates outside the re-ranked head cannot overtake it
             rest = np.ones(len(score), dtype=bool)
             rest[top] = False

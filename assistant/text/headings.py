@@ -11,12 +11,15 @@ from __future__ import annotations
 import re
 
 from .dates import ORDINAL, YEAR_WORD
+from .language import is_korean
 
 HEADING_MAX_WORDS = 12  # a longer line is prose, however it is capitalised
+KOREAN_HEADING_MAX_WORDS = 25  # Korean words (어절) carry their particles: fewer per line
 SMALL_WORDS = frozenset("a an and as at by for in of on or the to vs via with from".split())
-# a list item or Markdown heading starts the line: "- ", "* ", "3. ", "b) ", "## "
-LIST_OR_HEADING = re.compile(r"[ \t]*(?:[-*•+▪●◦]|\d{1,3}[.)]|[a-z][.)]|#{1,6})[ \t]")
-_TERMINAL = re.compile(r"[.!?:;][\"'”’)\]]*$")
+# a list item or Markdown heading starts the line: "- ", "* ", "3. ", "b) ", "## ", and the
+# bullets of Korean press releases: "○ ", "□ ", "▲ ", "※ ", "ㅇ "
+LIST_OR_HEADING = re.compile(r"[ \t]*(?:[-*•+▪●◦○□■▲▶◇◆※⦁·ㅇ]|\d{1,3}[.)]|[a-z][.)]|#{1,6})[ \t]")
+_TERMINAL = re.compile(r"[.!?:;。][\"'”’)\]」』》]*$")
 _BULLET = re.compile(r"^\s*([-*•+]|\d+[.)])\s")
 
 
@@ -40,7 +43,13 @@ def is_heading(text: str, before: str, after: str) -> bool:
     line = text.strip()
     if line.startswith("#"):
         return True
-    if _TERMINAL.search(line) or _BULLET.match(line) or len(line.split()) > HEADING_MAX_WORDS:
+    if _TERMINAL.search(line) or _BULLET.match(line):
+        return False
+    if is_korean(line) and not LIST_OR_HEADING.match(text) and len(line.split()) <= KOREAN_HEADING_MAX_WORDS:
+        # a Korean sentence ends with punctuation (…했다.); a line of its own without any is a
+        # headline or a byline ("[정상회의] 한미일 ... 합의", "입력 2021.05.28 (00:04)"), figures or not
+        return before in ("", "\n") and after in ("", "\n")
+    if len(line.split()) > HEADING_MAX_WORDS:
         return False
     # a table row or label with figures ("Net revenue $ 1,234") carries data; years and
     # ordinals ("The 1st ... Dialogue Held") do not

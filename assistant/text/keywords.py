@@ -10,7 +10,9 @@ with three additions that make names and numbers match the way people type them:
 * "%" is the word ``percent`` ("60%" matches "60 percent");
 * a possessive "'s" is dropped ("NASA's" → ``nasa``), not left as a word ``s``;
 * an acronym's plural also yields the acronym ("MOUs" → ``mous``, ``mou``): the stemmer only
-  knows English words, so "three MOUs were signed" would not match "an MOU".
+  knows English words, so "three MOUs were signed" would not match "an MOU";
+* a word with Hangul in it becomes its Korean content morphemes (``text.korean``): "협력을"
+  → ``협력``, "출범하였다" → ``출범``. English words are analysed exactly as before.
 """
 
 from __future__ import annotations
@@ -19,11 +21,13 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
+from . import korean
 from .dates import DIGIT_RUN
+from .language import has_hangul
 
 # Version of the tokenizer below; an index written by another version is rebuilt, never
 # queried with mismatched tokens.
-TOKENIZER_VERSION = 4
+TOKENIZER_VERSION = 5
 
 # Words are runs of letters/digits; "U.S." splits into its parts on both the document and
 # the query side. Numbers keep their thousands separators and decimals ("3,000", "2.5").
@@ -31,6 +35,7 @@ _TOKEN = re.compile(r"\d+(?:[.,]\d+)+(?![^\W_])|[^\W_]+", re.UNICODE)
 _HYPHENATED = re.compile(r"\b([^\W\d_]+(?:[-\u2010\u2011][^\W\d_]+)+)\b", re.UNICODE)
 _PERCENT = re.compile(r"(?<=\d)\s*%")
 _POSSESSIVE = re.compile(r"(?<=[^\W_])['\u2019]s\b")
+_WHITESPACE_WORD = re.compile(r"\S+")  # Korean words are cut by Kiwi whole, with their punctuation
 _ACRONYM_PLURAL = re.compile(r"\b([A-Z][A-Z0-9]+)s\b")  # case-sensitive, before lower-casing
 
 
@@ -54,16 +59,21 @@ def split_words(text: str) -> tuple[list[str], list[str]]:
     extras: list[str] = [m.group(1).lower() for m in _ACRONYM_PLURAL.finditer(text)]
     text = _POSSESSIVE.sub("", _PERCENT.sub(" percent", text.lower()))
     words: list[str] = []
-    for w in _TOKEN.findall(text):
-        if w[0].isdigit():
-            w = w.replace(",", "").rstrip(".")
-            if w.endswith(".0"):
-                w = w[:-2]
-        elif not w.isalpha() and not w.isdigit():
-            extras.extend(DIGIT_RUN.findall(w))  # "FY2022" also matches "2022"
-        words.append(w)
+    for piece in _WHITESPACE_WORD.findall(text) if has_hangul(text) else [text]:
+        if has_hangul(piece):  # a Korean word with its particles, punctuation and all: "이종호)는"
+            words.extend(korean.morphemes(piece))
+            continue
+        for w in _TOKEN.findall(piece):
+            if w[0].isdigit():
+                w = w.replace(",", "").rstrip(".")
+                if w.endswith(".0"):
+                    w = w[:-2]
+            elif not w.isalpha() and not w.isdigit():
+                extras.extend(DIGIT_RUN.findall(w))  # "FY2022" also matches "2022"
+            words.append(w)
     for m in _HYPHENATED.finditer(text):
-        extras.append(re.sub(r"[-\u2010\u2011]", "", m.group(1)))
+        joined = re.sub(r"[-\u2010\u2011]", "", m.group(1))
+        extras.extend(korean.morphemes(joined) if has_hangul(joined) else [joined])
     return words, extras
 
 
@@ -81,11 +91,14 @@ def tokenize(text: str) -> list[str]:
 
 # Words that make a sentence a question but say nothing about what is asked. Dropped from
 # queries only (documents keep them), unless nothing else is left.
-QUESTION_WORDS = frozenset(
-    """what which who whom whose when where why how did does do done doing say says said tell
+QUESTION_WORDS = (
+    frozenset(
+        """what which who whom whose when where why how did does do done doing say says said tell
     told about many much be being been was were is are am will would can could should shall
     may might must has have had having according per also give gave list describe explain
     there their they them its it i me my we our you your he she his her any some get got""".split()
+    )
+    | korean.QUESTION_WORDS
 )
 
 

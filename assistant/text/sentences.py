@@ -17,7 +17,8 @@ from .headings import LIST_OR_HEADING, is_headline
 # "Dr. Kim", "e.g.".
 # A match only starts at the beginning of a run of punctuation: otherwise a long run with no
 # space after it ("....." x 100k) is re-scanned from every position, which is quadratic.
-_BOUNDARY = re.compile(r"""(?<![.!?])[.!?]+["'”’)\]]*(?=\s)|\n""")
+# Korean sentences end the same way (…밝혔다. / …했습니까?), their quotes closing with 」』》.
+_BOUNDARY = re.compile(r"""(?<![.!?])[.!?]+["'”’)\]」』》]*(?=\s)|\n""")
 _ABBREVIATIONS = {
     "mr",
     "mrs",

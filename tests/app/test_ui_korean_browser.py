@@ -1,0 +1,69 @@
+"""Korean in the real UI: a Korean PDF uploaded in the browser, asked in Korean, rendered with real glyphs.
+
+Debian's Chromium with Debian's fonts-noto-cjk (both installed by ``scripts/test.sh``): without
+a CJK font, Hangul would draw as empty boxes, which the glyph check below catches.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_ui import Server
+from test_ui_browser import CHROMIUM, TIMEOUT_MS, ask, upload
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium not installed (apt-get install chromium)"),
+]
+
+KOREAN_PDF = Path(__file__).resolve().parent.parent / "data" / "korean_press_release.pdf"
+
+# Width of a Hangul string in the chat's font against the width of characters no font has
+# (drawn as the "missing glyph" box): equal widths mean the page shows boxes, not Korean.
+GLYPH_CHECK = """() => {
+    const el = document.querySelector('#chat');
+    const font = getComputedStyle(el).fontSize + ' ' + getComputedStyle(el).fontFamily;
+    const c = document.createElement('canvas').getContext('2d');
+    c.font = font;
+    const width = s => c.measureText(s).width;
+    return [width('한국어 문서'), width('\\u{10FFFD}\\u{10FFFD}\\u{10FFFD} \\u{10FFFD}\\u{10FFFD}'), font];
+}"""
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    srv = Server(tmp_path_factory.mktemp("ui_korean_server")).wait()
+    try:
+        with sync_api.sync_playwright() as p:
+            b = p.chromium.launch(
+                executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+            )
+            pg = b.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+            pg.set_default_timeout(TIMEOUT_MS)
+            pg.goto(srv.url, timeout=TIMEOUT_MS)
+            pg.wait_for_selector("#question textarea")
+            yield pg
+            b.close()
+    finally:
+        srv.stop()
+
+
+def test_a_korean_pdf_uploaded_and_asked_in_korean(page, tmp_path):
+    status = upload(page, KOREAN_PDF)
+    assert "✓" in status and KOREAN_PDF.name in status
+    ask(page, "센터장은 누가 맡나요?", "김서연")
+    chat = page.inner_text("#chat")
+    assert "센터장은 김서연 박사가 맡는다." in chat
+    card = page.locator("#sources .src-card").first
+    assert KOREAN_PDF.name in card.inner_text() and "p. 2" in card.inner_text()
+    assert "김서연" in card.locator("mark").inner_text()  # the Korean quote, highlighted
+    hangul, missing, font = page.evaluate(GLYPH_CHECK)
+    assert hangul != missing, f"Hangul draws as missing-glyph boxes in {font!r}: no CJK font"
+    page.screenshot(path=str(tmp_path / "korean.png"), full_page=True)
+
+    # an English question over the Korean document: the quote stays Korean, and the answer says so
+    ask(page, "Who will head the joint research center?", "김서연")
+    assert "untranslated" in page.inner_text("#chat")
