@@ -16,9 +16,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from .answer import answer_passages, retrieval_query
+from .answer import answer_passages, multilingual_reader, retrieval_query
+from .answer.multilingual_reader import needs_korean_reader
 from .answer.reader import Reader
-from .answer.selector import Selector, needs_selector
 from .encode import Embedder
 from .errors import IndexCorrupt, NeedsMultilingual
 from .index import Indexer, IndexSnapshot, load_snapshot
@@ -202,9 +202,10 @@ class Assistant:
         return Reader.from_settings(self.settings)
 
     @property
-    def selector(self) -> Selector:
-        """The Korean reader (multilingual encoder + trained sentence model), loaded on first use."""
-        return Selector.shared(Embedder.from_settings(self.settings, MULTILINGUAL_MODEL))
+    def korean_reader(self) -> Reader:
+        """The multilingual reader (Korean and cross-lingual questions), assembled on first use."""
+        # ONNX Runtime only: the torch engine rebuilds the English architecture
+        return Reader.shared(multilingual_reader.assembled(self.settings.cache_dir), "onnx", self.settings.encoder.threads)
 
     def retriever(self, snapshot: IndexSnapshot | None = None) -> Retriever:
         """A retriever bound to ``snapshot`` (default: the current one; cheap, one per query)."""
@@ -238,9 +239,9 @@ class Assistant:
         if question and question.strip():
             query = retrieval_query(question, history)
             passages = self.retriever(snap).run(query, k or self.settings.reader.k, where)
-        # the English reader cannot read Hangul: a Korean question or Korean passages go to the selector
+        # the English reader cannot read Hangul: a Korean question or a Korean best passage goes to the multilingual one
         languages = [p.language for p in passages[: self.settings.reader.passages]]
-        reader = self.selector if needs_selector(question, languages) else self.reader
+        reader = self.korean_reader if needs_korean_reader(question, languages) else self.reader
         return answer_passages(question, passages, snap.sentences, reader, self.settings, history)
 
     # ------------------------------------------------------------------ info

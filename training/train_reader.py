@@ -58,11 +58,17 @@ def base_model_path() -> Path:
 
 
 class ReaderModel(nn.Module):
-    """BERT encoder + an answerability logit on [CLS] + start/end logits per token."""
+    """BERT encoder + an answerability logit + start/end logits per token.
 
-    def __init__(self, encoder: nn.Module):
+    The English reader reads answerability off [CLS]; the multilingual one off the mean of the
+    token states (``pool="mean"``): multilingual-e5 was trained to mean-pool, its first token carries
+    nothing yet, and a [CLS] head measured at chance (loss 0.69) for the first 160 steps.
+    """
+
+    def __init__(self, encoder: nn.Module, pool: str = "cls"):
         super().__init__()
         self.encoder = encoder
+        self.pool = pool
         hidden = encoder.config.hidden_size
         self.span = nn.Linear(hidden, 2)
         self.answerable = nn.Linear(hidden, 1)
@@ -70,7 +76,12 @@ class ReaderModel(nn.Module):
     def forward(self, input_ids, attention_mask, token_type_ids):
         h = self.encoder(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).last_hidden_state
         start, end = self.span(h).unbind(-1)
-        return start, end, self.answerable(h[:, 0]).squeeze(-1)
+        if self.pool == "mean":
+            m = attention_mask.unsqueeze(-1).to(h.dtype)
+            pooled = (h * m).sum(1) / m.sum(1).clamp(min=1.0)
+        else:
+            pooled = h[:, 0]
+        return start, end, self.answerable(pooled).squeeze(-1)
 
 
 def load_reader(path: Path | None = None) -> ReaderModel:
@@ -78,9 +89,10 @@ def load_reader(path: Path | None = None) -> ReaderModel:
     from transformers import AutoConfig, AutoModel
 
     base = base_model_path()
+    pool = "mean" if MULTILINGUAL else "cls"
     if path is None:
-        return ReaderModel(AutoModel.from_pretrained(str(base)))
-    model = ReaderModel(AutoModel.from_config(AutoConfig.from_pretrained(str(base))))
+        return ReaderModel(AutoModel.from_pretrained(str(base)), pool)
+    model = ReaderModel(AutoModel.from_config(AutoConfig.from_pretrained(str(base))), pool)
     model.load_state_dict(torch.load(path, map_location="cpu"))
     return model
 

@@ -17,21 +17,20 @@ from .extractive import reader_answer
 from .follow_up import retrieval_query
 from .messages import EMPTY_QUESTION, NOT_FOUND
 from .reader import Reader
-from .selector import Selector
 
 
 def answer_passages(
     question: str,
     passages: Sequence[Passage],
     sentences: SentenceVectors,
-    reader: Reader | Selector,
+    reader: Reader,
     settings: Settings,
     history: Sequence[tuple[str, str]] | None = None,
 ) -> Answer:
     """Answer with the LLM when one is configured (checked, with fallback), else with the reader.
 
     ``passages`` and ``sentences`` must come from one index snapshot; ``reader`` is the English
-    reader, or the Korean selector for a Korean question or Korean passages (``selector``).
+    reader, or the multilingual one for a Korean question or a Korean best passage.
     """
     if not question or not question.strip():
         return Answer(EMPTY_QUESTION, grounded=False)

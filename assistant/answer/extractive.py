@@ -19,14 +19,13 @@ from .follow_up import follow_up_topic
 from .messages import NO_PASSAGE, NOT_IN_RELATED, cross_lingual_note, for_question
 from .quotes import compose, read_passages
 from .reader import Reader
-from .selector import Selector
 
 
 def reader_answer(
     question: str,
     passages: Sequence[Passage],
     sentences: SentenceVectors,
-    reader: Reader | Selector,
+    reader: Reader,
     settings: ReaderSettings,
     history: Sequence[tuple[str, str]] | None = None,
 ) -> Answer:
@@ -36,7 +35,7 @@ def reader_answer(
         question: the question as asked.
         passages: retrieved passages, best first.
         sentences: the sentence spans of the same index snapshot the passages came from.
-        reader: the trained reader, or for Korean the sentence selector (same interface).
+        reader: the trained English reader, or for Korean the multilingual one (``multilingual_reader``).
         settings: how many passages to read and sentences to quote.
         history: earlier (question, answer) turns, for follow-ups.
     """
