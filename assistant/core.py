@@ -127,12 +127,23 @@ class Assistant:
         return self.settings.identity()
 
     def _model_to_build(self, files) -> str:
-        """``auto``: multilingual when the index already is or a text file of the corpus is Korean."""
+        """``auto``: multilingual when the index already is or a new or changed text file is Korean
+        (a file the English index holds unchanged was read then: it is not Korean)."""
         if not self.auto_encoder:
             return self.settings.encoder.model_name
-        if self._model_for(self._snapshot) == MULTILINGUAL_MODEL or has_korean_text_file(files):
+        if self._model_for(self._snapshot) == MULTILINGUAL_MODEL:
             return MULTILINGUAL_MODEL
-        return MODEL_NAME
+        known = self._snapshot.documents if self._snapshot is not None else {}
+
+        def unchanged(f) -> bool:
+            rec = known.get(f.source)
+            try:
+                st = f.path.stat()
+            except OSError:
+                return False
+            return rec is not None and rec.size == st.st_size and rec.mtime == st.st_mtime
+
+        return MULTILINGUAL_MODEL if has_korean_text_file([f for f in files if not unchanged(f)]) else MODEL_NAME
 
     # ------------------------------------------------------------------ index
 
@@ -204,8 +215,7 @@ class Assistant:
     @property
     def korean_reader(self) -> Reader:
         """The multilingual reader (Korean and cross-lingual questions), assembled on first use."""
-        # ONNX Runtime only: the torch engine rebuilds the English architecture
-        return Reader.shared(multilingual_reader.assembled(self.settings.cache_dir), "onnx", self.settings.encoder.threads)
+        return multilingual_reader.shared_reader(self.settings.cache_dir, self.settings.encoder.threads)
 
     def retriever(self, snapshot: IndexSnapshot | None = None) -> Retriever:
         """A retriever bound to ``snapshot`` (default: the current one; cheap, one per query)."""

@@ -1,4 +1,4 @@
-"""The Korean development questions run through the whole assistant with a given Korean reader.
+"""The Korean development questions run through the whole assistant: the multilingual reader's threshold.
 
 The multilingual reader (``training/train_reader.py --multilingual``) chooses its answer threshold here, on
 ``benchmarks/questions/korean_questions.jsonl`` and ``korean_questions_en.jsonl`` over the 30 Korean
@@ -38,33 +38,11 @@ def dev_assistant() -> tuple[object, Callable[[], None]]:
     return Assistant(corpus_dir=corpus, index_dir=base / "index"), lambda: shutil.rmtree(base, ignore_errors=True)
 
 
-class _WithReader:
-    """The assistant answering with a given Korean reader (``Assistant`` picks its own)."""
-
-    def __init__(self, bot, reader):
-        self._bot, self._reader = bot, reader
-        self.corpus_dir = bot.corpus_dir
-
-    def search(self, q, k=5):
-        return self._bot.search(q, k=k)
-
-    def ask(self, q):
-        from assistant.answer import answer_passages, retrieval_query
-        from assistant.answer.multilingual_reader import needs_korean_reader
-
-        bot = self._bot
-        snap = bot.snapshot
-        passages = bot.retriever(snap).run(retrieval_query(q, None), bot.settings.reader.k)
-        langs = [p.language for p in passages[: bot.settings.reader.passages]]
-        reader = self._reader if needs_korean_reader(q, langs) else bot.reader
-        return answer_passages(q, passages, snap.sentences, reader, bot.settings)
-
-
-def scored_rows(bot, reader, name: str) -> list[tuple[float, bool, bool]]:
+def scored_rows(bot, name: str) -> list[tuple[float, bool, bool]]:
     """(confidence, answerable, answered correctly if answered) per question of one dev set."""
     from assistant.evaluate import evaluate, parse_questions, read_jsonl
 
-    rows = evaluate(_WithReader(bot, reader), parse_questions(read_jsonl(QUESTIONS / name)))["rows"]
+    rows = evaluate(bot, parse_questions(read_jsonl(QUESTIONS / name)))["rows"]
     return [(r.get("confidence") or 0.0, bool(r["answerable"]), bool(r.get("correct"))) for r in rows]
 
 
@@ -93,22 +71,21 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.parse_args(argv)
     from assistant.answer import multilingual_reader
-    from assistant.answer.reader import Reader
 
     bot, cleanup = dev_assistant()
     try:
-        reader = Reader(multilingual_reader.assembled(bot.settings.cache_dir))
-        reader.threshold = 0.01  # answer everything; decide afterwards
-        out = {}
+        # the shared reader the assistant answers with: answer everything, decide afterwards
+        bot.korean_reader.threshold = 0.01
+        out, scores = {}, {}
         for name in DEV_SETS:
-            scored = scored_rows(bot, reader, name)
+            scored = scores[name] = scored_rows(bot, name)
             for t in (0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95):
                 ok, wrong, ref = curve(scored, t)
                 print(f"{name} t={t:.2f}: correct {ok:.3f}, wrong {wrong:.3f}, unanswerable refused {ref:.3f}")
             out[name] = best_threshold(scored)
             print(f"{name}: best {out[name]}")
         # one threshold for both directions (the cross-encoder reads the pair, whatever its languages)
-        both = scored_rows(bot, reader, DEV_SETS[0]) + scored_rows(bot, reader, DEV_SETS[1])
+        both = scores[DEV_SETS[0]] + scores[DEV_SETS[1]]
         t, bal = best_threshold(both)
         path = multilingual_reader.MODEL_DIR / "reader.json"
         cfg = json.loads(path.read_text(encoding="utf-8"))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -28,6 +29,23 @@ ASSEMBLY_VERSION = 1
 def available(model_dir: Path = MODEL_DIR) -> bool:
     """Whether the package ships a trained multilingual reader."""
     return (Path(model_dir) / "reader.json").is_file() and (Path(model_dir) / LAYERS).is_file()
+
+
+_SHARED: dict[tuple[str, int], object] = {}
+_LOCK = threading.Lock()
+
+
+def shared_reader(cache_dir: Path, threads: int = 0):
+    """The multilingual ``Reader``, once per process: the 43 MB checksum, the settings file and the
+    ONNX session are read on the first Korean question only, never again on the query path."""
+    from .reader import Reader
+
+    key = (str(cache_dir), int(threads))
+    with _LOCK:
+        if key not in _SHARED:
+            # ONNX Runtime only: the torch engine rebuilds the English architecture
+            _SHARED[key] = Reader(assembled(Path(cache_dir)), "onnx", threads)
+        return _SHARED[key]
 
 
 def assembled(cache_dir: Path, model_dir: Path = MODEL_DIR) -> Path:

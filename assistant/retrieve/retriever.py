@@ -172,11 +172,11 @@ class Retriever:
 
     def _fuse(self, query: str, qv: np.ndarray, ids: np.ndarray, dense: np.ndarray, bm: np.ndarray) -> np.ndarray:
         f, snap = self.fusion, self.snap
-        # keyword signals of a passage in another language than the question count less (settings)
+        # a passage in another language than the question (English over Korean) shares only names and
+        # numbers with it: its best sentence's cosine counts too (FusionSettings.cross_lingual_sentence_dense)
         q_korean = is_korean(query)
         cross = np.array([(snap.chunks[int(i)].language == KOREAN) != q_korean for i in ids], dtype=bool)
-        kw = np.where(cross, f.cross_lingual_keywords, 1.0)
-        score = f.dense_weight * _z(dense.astype("float64")) + f.lexical_weight * kw * _z(bm.astype("float64"))
+        score = f.dense_weight * _z(dense.astype("float64")) + f.lexical_weight * _z(bm.astype("float64"))
         years, months = query_dates(query)
         # A year or month the query names is matched against document dates (below), not
         # as a word the passage must contain.
@@ -196,7 +196,7 @@ class Retriever:
                 if year in years:
                     s += f.date_weight * (1.0 if not months or month in months else 0.75)
                 per_doc[src] = s
-            score = score + kw * np.array([per_doc[s] for s in sources])
+            score = score + np.array([per_doc[s] for s in sources])
 
         if f.sentence_weight and terms.tokens:
             top = np.argsort(-score)[: f.rerank]
@@ -207,7 +207,7 @@ class Retriever:
                 if u is None:
                     u = units[cid] = sentence_units(snap.chunks[cid].text)
                 one, two = best_window_coverage(terms, u)
-                score[j] += kw[j] * f.sentence_weight * (0.5 * one + 0.5 * two)
+                score[j] += f.sentence_weight * (0.5 * one + 0.5 * two)
                 sdw = f.sentence_dense_weight + (f.cross_lingual_sentence_dense if cross[j] else 0.0)
                 if sdw:
                     # sentence vectors were pooled at index time (sentence_store): no encoding here
