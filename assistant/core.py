@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -20,9 +21,10 @@ from .answer import answer_passages, multilingual_reader, retrieval_query
 from .answer.multilingual_reader import needs_korean_reader
 from .answer.reader import Reader
 from .encode import Embedder
-from .errors import IndexCorrupt, NeedsMultilingual
+from .errors import IndexCorrupt, NeedsMultilingual, StoreUnavailable
 from .index import Indexer, IndexSnapshot, load_snapshot
 from .index.builder import ProgressFn
+from .index.snapshot import current_name
 from .index.vectors import set_query_threads
 from .ingest import scan_corpus
 from .ingest.scan import has_korean_text_file
@@ -77,6 +79,7 @@ class Assistant:
         self.load_error: str | None = None
         self._update_lock = threading.Lock()
         self._snapshot: IndexSnapshot | None = None
+        self._polled = time.monotonic()
         if auto_update:
             self.update_index()
         else:
@@ -149,7 +152,7 @@ class Assistant:
 
     def _load(self) -> None:
         try:
-            snap = load_snapshot(self.index_dir, self._accepted_identities())
+            snap = load_snapshot(self.index_dir, self._accepted_identities(), self.settings.store)
         except IndexCorrupt as e:
             self.load_error = f"index at {self.index_dir} not used: {e}; run `assistant index` to rebuild it"
             log.warning(self.load_error)
@@ -205,6 +208,33 @@ class Assistant:
         """Pick up an index that another process updated."""
         self._load()
 
+    def _poll(self) -> None:
+        """Every ``server.index_poll_s`` seconds, load the live index if another process swapped in
+        a newer one (one small file read; never while this process is updating)."""
+        every = self.settings.server.index_poll_s
+        now = time.monotonic()
+        if every <= 0 or now - self._polled < every:
+            return
+        self._polled = now
+        name = current_name(self.index_dir)
+        if name and (self._snapshot is None or name != self._snapshot.name) and self._update_lock.acquire(blocking=False):
+            try:
+                snap = load_snapshot(self.index_dir, self._accepted_identities(), self.settings.store)
+                if snap is not None:
+                    log.info("loaded index %s, which another process updated", name)
+                    self._snapshot, self.load_error = snap, None
+            except (IndexCorrupt, StoreUnavailable) as e:  # keep answering from the index already loaded
+                log.warning("index %s not loaded (%s); still using %s", name, e, self._snapshot.name if self._snapshot else "none")
+            finally:
+                self._update_lock.release()
+
+    def close(self) -> None:
+        """Release the vector store's connections (a Milvus Lite file can then be opened by
+        another process). The assistant reconnects if it is used again."""
+        from .index.milvus import close_clients
+
+        close_clients()
+
     # ------------------------------------------------------------------ queries
 
     @property
@@ -231,6 +261,7 @@ class Assistant:
             where: optional filter: ``source`` (path or glob), ``file_type``, ``date_from``,
                 ``date_to`` (ISO dates).
         """
+        self._poll()
         return self.retriever().run(query, k, where)
 
     def ask(
@@ -244,6 +275,7 @@ class Assistant:
             k: passages to retrieve (default ``settings.reader.k``).
             where: the same filter as ``search``.
         """
+        self._poll()
         snap = self.snapshot  # one snapshot for the whole question, even if an update swaps it meanwhile
         passages: list[Passage] = []
         if question and question.strip():

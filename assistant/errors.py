@@ -23,6 +23,11 @@ class IndexCorrupt(AssistantError):
     """The index on disk is damaged or does not match the settings; ``str`` says why."""
 
 
+class StoreUnavailable(AssistantError):
+    """The configured vector store cannot be used: its client is not installed, the server
+    cannot be reached, or a Milvus Lite file is open in another process."""
+
+
 class StaleTokenizer(AssistantError, ValueError):
     """The keyword index was built by another tokenizer version: rebuild BM25 (only)."""
 
@@ -54,6 +59,7 @@ __all__ = [
     "PdfWorkerError",
     "NeedsMultilingual",
     "IndexCorrupt",
+    "StoreUnavailable",
     "StaleTokenizer",
     "ReaderError",
     "LLMError",

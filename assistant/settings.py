@@ -93,6 +93,14 @@ class StoreSettings:
     storage: str = "float32"
     nprobe: int = 0
     faiss_threads: int = 1  # OpenMP threads per query (one query at a time; see index/vectors.py)
+    # ``faiss`` (files in the index folder) or ``milvus`` (a Milvus collection; ``pip install -e ".[milvus]"``)
+    backend: str = "faiss"
+    # a Milvus Lite file (``path/to/milvus.db``) or a server (``http://host:19530``); unset: ``<index>/milvus.db``
+    milvus_uri: str | None = None
+    milvus_token: str | None = None  # ``user:password`` or an API key, for a server with authentication
+    milvus_collection: str = "assistant_chunks"
+    milvus_index: str = "AUTOINDEX"  # the collection's vector index type (AUTOINDEX: the server picks; HNSW on Lite)
+    milvus_consistency: str = "strong"  # a search sees every write acknowledged before it (see docs/milvus.md)
 
 
 @dataclass(frozen=True)
@@ -146,6 +154,9 @@ class ServerSettings:
     port: int = 7860
     auth: str | None = None  # "user:password"
     concurrency: int = 4  # questions answered at once
+    # how often (seconds) a question checks whether another process swapped in a newer index, e.g. an
+    # `assistant index` run beside `assistant serve`, or servers sharing one Milvus collection; 0: never
+    index_poll_s: float = 5.0
     max_upload_mb: float = 50
 
 
@@ -281,6 +292,22 @@ ENVIRONMENT: tuple[EnvVar, ...] = (
     EnvVar("ASSISTANT_ANN_NPROBE", "store.nprobe", int, "IVF lists visited per query; 0 = chosen from the index size"),
     EnvVar("ASSISTANT_FAISS_THREADS", "store.faiss_threads", int, "FAISS threads per query"),
     EnvVar(
+        "ASSISTANT_STORE",
+        "store.backend",
+        _choice("faiss", "milvus"),
+        "where vectors live: `faiss` (files in the index folder) or `milvus` (needs the `milvus` extra)",
+    ),
+    EnvVar("ASSISTANT_MILVUS_URI", "store.milvus_uri", str, "Milvus Lite file or server URL (`http://host:19530`); unset: `<index>/milvus.db`"),
+    EnvVar("ASSISTANT_MILVUS_TOKEN", "store.milvus_token", str, "Milvus credentials (`user:password` or API key)"),
+    EnvVar("ASSISTANT_MILVUS_COLLECTION", "store.milvus_collection", str, "Milvus collection holding the chunk vectors"),
+    EnvVar("ASSISTANT_MILVUS_INDEX", "store.milvus_index", str, "Milvus vector index type (`AUTOINDEX`, `HNSW`, `IVF_FLAT`, `FLAT`, ...)"),
+    EnvVar(
+        "ASSISTANT_MILVUS_CONSISTENCY",
+        "store.milvus_consistency",
+        _choice("strong", "bounded", "session", "eventually"),
+        "Milvus consistency level of searches",
+    ),
+    EnvVar(
         "ASSISTANT_READER_ENGINE", "reader.engine", _choice("onnx", "torch"), "engine that runs the trained reader: `onnx` or `torch` (same weights)"
     ),
     EnvVar("ASSISTANT_READER_PASSAGES", "reader.passages", int, "top passages the reader reads per question"),
@@ -292,6 +319,7 @@ ENVIRONMENT: tuple[EnvVar, ...] = (
     EnvVar("ASSISTANT_AUTH", "server.auth", str, "`USER:PASSWORD` login for the chat UI"),
     EnvVar("ASSISTANT_UI_CONCURRENCY", "server.concurrency", int, "questions the UI answers at once"),
     EnvVar("ASSISTANT_MAX_UPLOAD_MB", "server.max_upload_mb", float, "largest upload the UI accepts"),
+    EnvVar("ASSISTANT_INDEX_POLL_S", "server.index_poll_s", float, "seconds between checks for an index another process updated; 0 = never"),
 )
 
 

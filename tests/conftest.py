@@ -28,6 +28,14 @@ SCANNED_PDF = PDFS / "ocrmypdf_resources/tests__resources__trivial.pdf"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+def require_milvus() -> None:
+    """Skip without the ``milvus`` extra locally; CI installs it, so there a missing client fails."""
+    if os.environ.get("CI"):
+        import pymilvus  # noqa: F401
+    else:
+        pytest.importorskip("pymilvus", reason='needs the milvus extra: pip install -e ".[milvus]"')
+
+
 def needs_shared(path: Path):
     """Skip a test whose data under ``../shared`` is absent, except in CI: there the data must be
     present (``tests/test_shared_data.py`` fails instead), so a missing folder cannot turn the

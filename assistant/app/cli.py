@@ -23,6 +23,18 @@ from ..settings import Settings
 def _add_paths(p: argparse.ArgumentParser, s: Settings) -> None:
     p.add_argument("--corpus", type=Path, default=s.corpus_dir, metavar="DIR", help="documents folder (default: %(default)s)")
     p.add_argument("--index", type=Path, default=s.index_dir, metavar="DIR", help="index folder (default: %(default)s)")
+    p.add_argument(
+        "--store",
+        choices=["faiss", "milvus"],
+        default=s.store.backend,
+        help="where vectors live (env ASSISTANT_STORE; default: %(default)s); switching moves them without re-embedding",
+    )
+    p.add_argument(
+        "--milvus-uri",
+        default=s.store.milvus_uri,
+        metavar="URI",
+        help="Milvus Lite file (*.db) or server (http://host:19530) for --store milvus (env ASSISTANT_MILVUS_URI; default: INDEX/milvus.db)",
+    )
 
 
 def _add_llm(p: argparse.ArgumentParser, s: Settings) -> None:
@@ -99,6 +111,7 @@ def _fail(msg: str, code: int = 1) -> int:
 def _settings(args) -> Settings:
     """The settings read in ``main``, with this command's flags applied."""
     s = replace(args.settings, corpus_dir=args.corpus, index_dir=args.index)
+    s = replace(s, store=replace(s.store, backend=args.store, milvus_uri=args.milvus_uri))
     if hasattr(args, "llm_url"):
         s = replace(s, llm=replace(s.llm, url=args.llm_url, model=args.llm_model, timeout_s=args.llm_timeout))
     return s

@@ -28,9 +28,10 @@ from ..settings import Settings
 from ..text.language import KOREAN
 from ..text.sentences import split_sentences
 from .lexical import LexicalIndex, lexical_text
+from .metadata import chunk_metadata
 from .sentences import SentenceVectors
 from .snapshot import IndexSnapshot, load_snapshot, prune, save_snapshot
-from .vectors import FaissStore, choose_store
+from .vectors import FaissStore, choose_store, empty_store, store_matches
 
 log = logging.getLogger(__name__)
 
@@ -129,28 +130,30 @@ class Indexer:
             report = IndexReport()
             identity = self.settings.identity(self.embedder.model_name)  # the model ``auto`` resolved to
             old: IndexSnapshot | None = None
+            live: IndexSnapshot | None = None  # the live index, kept answering during a full rebuild
+            try:
+                live = load_snapshot(self.index_dir, store=self.settings.store)
+            except IndexCorrupt as e:
+                report.rebuild_reason = f"the existing index is unusable ({e})"
             if rebuild:
                 report.rebuild_reason = "requested (--rebuild)"
-            else:
-                try:
-                    old = load_snapshot(self.index_dir)
-                    if old is not None and old.identity != identity:
-                        report.rebuild_reason = "model or chunking settings changed since the index was built"
-                        old = None
-                except IndexCorrupt as e:
-                    report.rebuild_reason = f"the existing index is unusable ({e})"
-                    old = None
+            elif live is not None and live.identity != identity:
+                report.rebuild_reason = "model or chunking settings changed since the index was built"
+            elif not report.rebuild_reason:
+                old = live
             if report.rebuild_reason:
                 report.rebuilt = True
                 log.warning("Full rebuild: %s", report.rebuild_reason)
-            snap = self._update(old, identity, report, progress, show_progress)
+            snap = self._update(old, live, identity, report, progress, show_progress)
         report.total_chunks = len(snap.chunks)
         report.seconds = time.perf_counter() - t0
         return report, snap
 
     # ------------------------------------------------------------------ internals
 
-    def _update(self, old: IndexSnapshot | None, identity: dict, report: IndexReport, progress: ProgressFn | None, show_progress: bool) -> IndexSnapshot:
+    def _update(
+        self, old: IndexSnapshot | None, live: IndexSnapshot | None, identity: dict, report: IndexReport, progress: ProgressFn | None, show_progress: bool
+    ) -> IndexSnapshot:
         files, report.skipped = scan_corpus(self.corpus_dir)
         old_docs = dict(old.documents) if old else {}
         keep: dict[str, DocumentRecord] = {}
@@ -178,7 +181,7 @@ class Indexer:
         report.removed = sorted(s for s in old_docs if s not in present)
         report.unchanged = sorted(keep)
 
-        if old is not None and not todo and not report.removed:
+        if old is not None and not todo and not report.removed and store_matches(old.vectors, self.settings.store, self.index_dir):
             # Nothing to embed or drop: keep the live snapshot; persist new mtimes so the
             # next call does not hash those files again.
             if any(old_docs[s].mtime != r.mtime for s, r in keep.items()):
@@ -186,6 +189,7 @@ class Indexer:
                 old = replace(fresh, name=save_snapshot(self.index_dir, fresh))
             else:
                 prune(self.index_dir)  # leftovers of a build killed earlier
+            old.vectors.commit()  # deletions a killed update had left pending (a no-op for FAISS)
             report.skipped.sort()
             return old
 
@@ -204,6 +208,11 @@ class Indexer:
             store = None
             next_id = 0
             sentence_parts = []
+            if self.settings.store.backend != "faiss":
+                # a database store is created now: a full build into the live index's collection
+                # takes ids above the live ones, which keep answering until the swap
+                store = empty_store(self.embedder.dimension, self.settings.store, self.index_dir, live.vectors if live else None)
+                next_id = store.first_id
 
         pending: list[_Pending] = []
         pending_chunks = 0
@@ -257,7 +266,12 @@ class Indexer:
         if store is None:  # nothing was ever embedded: an empty index still records its settings
             dim = dim or self.embedder.dimension
             store = FaissStore(dim)
-        store = choose_store(store, self.settings.store)  # exact or ANN, by size (same vectors, same ids)
+
+        def metadata(ids: np.ndarray) -> list[dict]:
+            return [chunk_metadata(chunks[int(i)], keep.get(chunks[int(i)].source)) for i in ids]
+
+        # exact or ANN by size, or into / out of Milvus when the setting changed (same vectors, same ids)
+        store = choose_store(store, self.settings.store, self.index_dir, metadata)
         dates = {s: r.date for s, r in keep.items()}
         ordered = sorted(chunks.values(), key=lambda c: c.id)
         lexical = LexicalIndex.build([c.id for c in ordered], [lexical_text(c, dates.get(c.source)) for c in ordered])
@@ -265,6 +279,7 @@ class Indexer:
         snap = IndexSnapshot(identity, store.dimension, keep, chunks, store, lexical, sentences, next_id)
         snap.check()
         snap = replace(snap, name=save_snapshot(self.index_dir, snap))
+        store.commit()  # the new snapshot is live: rows only the old one could reach go (Milvus)
         report.added.sort()
         report.updated.sort()
         report.skipped.sort()
@@ -287,7 +302,9 @@ class Indexer:
             vecs, span_vecs = self.embedder.encode_with_spans(texts, spans, batch_size=self.settings.encoder.batch_size)
             if store is None:
                 store = FaissStore(vecs.shape[1])
-            store.add(np.array([c.id for c in new_chunks], dtype="int64"), vecs)
+            records = {p.record.source: p.record for p in pending}
+            meta = [chunk_metadata(c, records.get(c.source)) for c in new_chunks]
+            store.add(np.array([c.id for c in new_chunks], dtype="int64"), vecs, meta)
             r = np.array(rows, dtype="int64")
             sentence_parts.append(SentenceVectors(r[:, 0], r[:, 1], r[:, 2], np.vstack(span_vecs)))
             report.chunks_embedded += len(new_chunks)

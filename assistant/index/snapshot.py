@@ -3,7 +3,8 @@
 Layout under the index folder::
 
     CURRENT                 name of the live snapshot (replaced atomically)
-    snapshots/<name>/       manifest.json, vectors.faiss, lexical/, sentences.npz
+    snapshots/<name>/       manifest.json, vectors.faiss (or vectors.milvus.npz: the snapshot's
+                            view of a Milvus collection, see ``milvus``), lexical/, sentences.npz
     .lock                   held by the one process updating the index
 
 A new snapshot is written into a temporary folder, fsynced, renamed, and only then named
@@ -22,9 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import IndexCorrupt, StaleTokenizer
+from ..errors import IndexCorrupt, StaleTokenizer, StoreUnavailable
 from ..files import fsync_dir
 from ..schema import Chunk, DocumentRecord
+from ..settings import StoreSettings
 from .lexical import LexicalIndex, lexical_text
 from .sentences import SentenceVectors
 from .vectors import FaissStore, VectorStore, load_store
@@ -34,6 +36,7 @@ CURRENT = "CURRENT"
 SNAPSHOTS = "snapshots"
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
+VECTOR_FILES = (VECTORS, "vectors.milvus.npz")  # whichever the store wrote (``VectorStore.file_name``)
 LEXICAL = "lexical"
 SENTENCES = "sentences.npz"
 KEEP_SNAPSHOTS = 2  # the live one and its predecessor, for readers that are mid-load
@@ -115,7 +118,7 @@ def save_snapshot(index_dir: Path, snap: IndexSnapshot) -> str:
     }
     with open(tmp / MANIFEST, "w", encoding="utf-8") as f:
         json.dump(manifest, f, ensure_ascii=False, separators=(",", ":"))
-    snap.vectors.save(tmp / VECTORS)
+    snap.vectors.save(tmp / snap.vectors.file_name)
     snap.lexical.save(tmp / LEXICAL)
     snap.sentences.save(tmp / SENTENCES)
     _fsync_tree(tmp)
@@ -158,11 +161,14 @@ def current_name(index_dir: Path) -> str | None:
     return name or None
 
 
-def load_snapshot(index_dir: Path, identity: dict[str, Any] | list[dict[str, Any]] | None = None) -> IndexSnapshot | None:
+def load_snapshot(
+    index_dir: Path, identity: dict[str, Any] | list[dict[str, Any]] | None = None, store: StoreSettings | None = None
+) -> IndexSnapshot | None:
     """Load the live snapshot; ``None`` if there is none yet.
 
     ``identity`` is what the index must have been built with, or a list of acceptable ones
-    (the automatic encoder choice accepts either model).
+    (the automatic encoder choice accepts either model). ``store`` gives what a Milvus view
+    needs to reconnect (its token); the view itself says which collection it is.
 
     Raises:
         IndexCorrupt: the files are corrupt, inconsistent, or were built with other settings
@@ -178,7 +184,7 @@ def load_snapshot(index_dir: Path, identity: dict[str, Any] | list[dict[str, Any
                 continue
             raise IndexCorrupt(f"index pointer names a missing snapshot ({name})")
         try:
-            return _load_folder(folder, identity, name)
+            return _load_folder(folder, identity, name, store)
         except FileNotFoundError:
             if current_name(index_dir) != name:
                 continue
@@ -192,7 +198,7 @@ def load_snapshot(index_dir: Path, identity: dict[str, Any] | list[dict[str, Any
     raise IndexCorrupt("the index kept changing while being loaded")
 
 
-def _load_folder(folder: Path, identity: dict[str, Any] | list[dict[str, Any]] | None, name: str) -> IndexSnapshot:
+def _load_folder(folder: Path, identity: dict[str, Any] | list[dict[str, Any]] | None, name: str, store: StoreSettings | None) -> IndexSnapshot:
     try:
         with open(folder / MANIFEST, encoding="utf-8") as f:
             m = json.load(f)
@@ -212,7 +218,8 @@ def _load_folder(folder: Path, identity: dict[str, Any] | list[dict[str, Any]] |
         next_id = int(m["next_id"])
     except (KeyError, TypeError, ValueError) as e:
         raise IndexCorrupt(f"manifest is malformed ({e})") from None
-    vectors = _read_part("vector file is", load_store, folder / VECTORS)
+    vector_file = next((folder / f for f in VECTOR_FILES if (folder / f).is_file()), folder / VECTORS)
+    vectors = _read_part("vector file is", lambda p: load_store(p, store), vector_file)
     try:
         lexical = _read_part("keyword index is", LexicalIndex.load, folder / LEXICAL)
     except _StaleKeywords:
@@ -248,6 +255,8 @@ def _read_part(what: str, load, path: Path):
         raise
     except StaleTokenizer as e:
         raise _StaleKeywords(str(e)) from None
+    except (IndexCorrupt, StoreUnavailable):
+        raise  # already one line a user can act on (a Milvus view whose collection is gone or unreachable)
     except Exception as e:  # faiss raises RuntimeError on truncated files, numpy ValueError, ...
         detail = str(e).splitlines()[0][:120] if str(e).strip() else type(e).__name__
         raise IndexCorrupt(f"{what} unreadable ({detail})") from None

@@ -1,14 +1,17 @@
-"""Dense vector storage behind a small interface, with FAISS backends.
+"""Dense vector storage behind a small interface: FAISS files, or a Milvus collection.
 
-Retrieval only talks to ``VectorStore``. Two backends implement it, both checked by the
+Retrieval only talks to ``VectorStore``. Three backends implement it, all checked by the
 shared contract tests in ``tests/index/test_vector_store_contract.py``:
 
 * ``FaissStore``: exact search (``IndexIDMap2(IndexFlatIP)``), the default;
 * ``IVFStore``: approximate search (``IndexIVFFlat``, or float16 / PQ lists to save memory)
-  for large collections; recall@10 vs exact is measured in ``benchmarks/speed.py``.
+  for large collections; recall@10 vs exact is measured in ``benchmarks/speed.py``;
+* ``MilvusStore`` (``index.milvus``, ``ASSISTANT_STORE=milvus``): vectors and their document
+  metadata in a Milvus collection (Milvus Lite file or server), filters run in the engine.
 
-``choose_store`` (called by the builder before a snapshot is saved) picks the backend from the
-size of the collection and ``StoreSettings``; ``load_store`` opens whichever one a snapshot holds.
+``choose_store`` (called by the builder before a snapshot is saved) picks the backend from
+``StoreSettings`` and the size of the collection, moving the vectors when the backend changed
+(no re-embedding); ``load_store`` opens whichever one a snapshot holds.
 """
 
 from __future__ import annotations
@@ -16,11 +19,12 @@ from __future__ import annotations
 import math
 import os
 from pathlib import Path
-from typing import Iterable, Protocol, runtime_checkable
+from typing import Callable, Iterable, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
 from ..settings import StoreSettings
+from .metadata import DocumentFilter
 
 _QUERY_THREADS: int | None = None
 
@@ -53,13 +57,22 @@ class VectorStore(Protocol):
     """Stores unit vectors under stable int64 ids and finds the nearest by inner product."""
 
     dimension: int
+    file_name: str  # what the store is saved as inside a snapshot folder
 
-    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None: ...
+    def add(self, ids: np.ndarray, vectors: np.ndarray, metadata: Sequence[dict] | None = None) -> None:
+        """Store ``vectors`` under ``ids``; ``metadata`` (``metadata.chunk_metadata`` per row) is
+        kept by stores that filter in their engine and ignored by the others."""
+        ...
 
     def remove(self, ids: Iterable[int]) -> int: ...
 
-    def search(self, queries: np.ndarray, k: int, allowed: Iterable[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Return (scores, ids), each (n_queries, k); missing results have id -1."""
+    def search(
+        self, queries: np.ndarray, k: int, allowed: Iterable[int] | None = None, where: DocumentFilter | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Return (scores, ids), each (n_queries, k); missing results have id -1.
+
+        ``allowed`` (the chunk ids matching ``where``) restricts the search; a store that keeps
+        metadata may evaluate ``where`` itself instead."""
         ...
 
     def vectors(self, ids: Iterable[int]) -> np.ndarray: ...
@@ -75,7 +88,16 @@ class VectorStore(Protocol):
     def save(self, path: Path) -> None: ...
 
     @classmethod
-    def load(cls, path: Path) -> "VectorStore": ...
+    def load(cls, path: Path, config: StoreSettings | None = None) -> "VectorStore": ...
+
+    def commit(self) -> None:
+        """Called once the snapshot holding this store is live: a shared store (Milvus) deletes
+        what no live snapshot can reach any more. File stores have nothing to do."""
+        ...
+
+    def close(self) -> None:
+        """Release connections or locks (a Milvus Lite file is locked by its process)."""
+        ...
 
 
 def _batch(ids, vectors, dimension: int) -> tuple[np.ndarray, np.ndarray]:
@@ -92,14 +114,21 @@ class _FaissFile:
 
     _index: object
     dimension: int
+    file_name = "vectors.faiss"
+
+    def commit(self) -> None:
+        """Nothing to do: the snapshot folder holds this store's own file."""
+
+    def close(self) -> None:
+        """Nothing to release."""
 
     def save(self, path: Path) -> None:
         _faiss().write_index(self._index, str(path))
 
     @classmethod
-    def load(cls, path: Path) -> "VectorStore":
+    def load(cls, path: Path, config: StoreSettings | None = None) -> "VectorStore":
         """Open a saved store as whichever backend wrote it (``load_store``)."""
-        store = load_store(path)
+        store = load_store(path, config)
         if not isinstance(store, cls):
             raise ValueError(f"{path} holds a {type(store).__name__}, not a {cls.__name__}")
         return store
@@ -128,7 +157,7 @@ class FaissStore(_FaissFile):
         self.dimension = int(dimension)
         self._index = index if index is not None else faiss.IndexIDMap2(faiss.IndexFlatIP(self.dimension))
 
-    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+    def add(self, ids: np.ndarray, vectors: np.ndarray, metadata: Sequence[dict] | None = None) -> None:
         ids, vectors = _batch(ids, vectors, self.dimension)
         if len(ids):
             self._index.add_with_ids(vectors, ids)
@@ -141,7 +170,9 @@ class FaissStore(_FaissFile):
             return 0
         return int(self._index.remove_ids(faiss.IDSelectorBatch(arr)))
 
-    def search(self, queries: np.ndarray, k: int, allowed: Iterable[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def search(
+        self, queries: np.ndarray, k: int, allowed: Iterable[int] | None = None, where: DocumentFilter | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         faiss = _faiss()
 
         queries = np.ascontiguousarray(np.atleast_2d(queries), dtype="float32")
@@ -291,7 +322,7 @@ class IVFStore(_FaissFile):
 
     # ------------------------------------------------------------------ VectorStore
 
-    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+    def add(self, ids: np.ndarray, vectors: np.ndarray, metadata: Sequence[dict] | None = None) -> None:
         ids, vectors = _batch(ids, vectors, self.dimension)
         if len(ids):
             self._version += 1
@@ -307,7 +338,9 @@ class IVFStore(_FaissFile):
         # the hash-table direct map removes by an explicit id array, ignoring absent ids
         return int(self._index.remove_ids(faiss.IDSelectorArray(len(arr), faiss.swig_ptr(arr))))
 
-    def search(self, queries: np.ndarray, k: int, allowed: Iterable[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def search(
+        self, queries: np.ndarray, k: int, allowed: Iterable[int] | None = None, where: DocumentFilter | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         faiss = _faiss()
 
         queries = np.ascontiguousarray(np.atleast_2d(queries), dtype="float32")
@@ -373,8 +406,22 @@ class IVFStore(_FaissFile):
 
 # ---------------------------------------------------------------------- factory
 
-def load_store(path: Path) -> "VectorStore":
-    """Open a saved store, whichever backend wrote it (older snapshots are all ``flat``)."""
+MetadataFn = Callable[[np.ndarray], list[dict]]
+"""Chunk ids -> their ``chunk_metadata``: what a store that filters in its engine is given when
+vectors move into it."""
+
+
+def load_store(path: Path, config: StoreSettings | None = None) -> "VectorStore":
+    """Open a saved store, whichever backend wrote it (older snapshots are all ``flat``).
+
+    ``config`` supplies what a saved Milvus store does not keep on disk (the token)."""
+    path = Path(path)
+    with open(path, "rb") as f:
+        magic = f.read(4)
+    if magic == b"PK\x03\x04":  # a zip (.npz): a Milvus store's descriptor
+        from .milvus import MilvusStore
+
+        return MilvusStore.load(path, config)
     faiss = _faiss()
 
     index = faiss.read_index(str(path))
@@ -384,17 +431,59 @@ def load_store(path: Path) -> "VectorStore":
 
 
 def backend_name(store) -> str:
-    return "ivf" if isinstance(store, IVFStore) else "flat"
+    if isinstance(store, IVFStore):
+        return "ivf"
+    return "flat" if isinstance(store, FaissStore) else getattr(store, "backend", type(store).__name__)
 
 
-def choose_store(store, config: StoreSettings | None = None):
-    """The backend ``store`` should have at its size: returns it, or the same vectors moved.
+def empty_store(dimension: int, config: StoreSettings, index_dir: Path, previous: "VectorStore | None" = None) -> "VectorStore":
+    """A new, empty store of the configured backend for a full (re)build.
 
-    Exact search until ``config.ann_min_vectors``; IVF from there, rebuilt (retrained) when
+    ``previous`` is the live index's store, which keeps answering until the new snapshot is live."""
+    if config.backend == "milvus":
+        from .milvus import MilvusStore, MilvusTarget
+
+        return MilvusStore.fresh(MilvusTarget.from_settings(config, index_dir), dimension, previous)
+    return FaissStore(dimension)
+
+
+def store_matches(store, config: StoreSettings, index_dir: Path) -> bool:
+    """Whether ``store`` is of the configured backend (and, for Milvus, in the configured collection)."""
+    if config.backend == "milvus":
+        from .milvus import MilvusStore, MilvusTarget
+
+        return isinstance(store, MilvusStore) and store.target.same_collection(MilvusTarget.from_settings(config, index_dir))
+    return isinstance(store, (FaissStore, IVFStore))
+
+
+def choose_store(store, config: StoreSettings | None = None, index_dir: Path | None = None, metadata: MetadataFn | None = None):
+    """The backend ``store`` should have: returns it, or the same vectors (same ids) moved.
+
+    FAISS: exact search until ``config.ann_min_vectors``; IVF from there, rebuilt (retrained) when
     the collection has grown or shrunk 4x since training, or when the storage setting
-    changed; back to exact below half the threshold. Called before each snapshot is saved.
+    changed; back to exact below half the threshold. Milvus (``config.backend``): the vectors
+    move into the configured collection, with ``metadata(ids)``, and back to FAISS when the
+    setting goes back. Called before each snapshot is saved.
     """
     config = config or StoreSettings()
+    if config.backend == "milvus":
+        from .milvus import MilvusStore, MilvusTarget
+
+        target = MilvusTarget.from_settings(config, Path(index_dir or "."))
+        if isinstance(store, MilvusStore) and store.target.same_collection(target):
+            return store
+        moved = MilvusStore.fresh(target, store.dimension, store)
+        ids = store.ids()
+        for a in range(0, len(ids), 4096):
+            part = ids[a : a + 4096]
+            moved.add(part, store.vectors(part), metadata(part) if metadata else None)
+        return moved
+    if not isinstance(store, (FaissStore, IVFStore)):  # back from a database to files
+        ids = store.ids()
+        flat = FaissStore(store.dimension)
+        for a in range(0, len(ids), 4096):
+            flat.add(ids[a : a + 4096], store.vectors(ids[a : a + 4096]))
+        store = flat
     n = len(store)
     want_ann = config.ann_min_vectors > 0 and n >= config.ann_min_vectors
     if isinstance(store, IVFStore):

@@ -42,7 +42,7 @@ from ..text.keywords import tokenize
 from ..text.language import KOREAN, is_korean
 from .documents import DocumentMeta, query_names
 from .evidence import QueryTerms, best_window_coverage, sentence_units
-from .filters import allowed_ids
+from .filters import allowed_ids, parse_where
 
 _MONTH_STEMS = frozenset(tokenize(" ".join(MONTH_NUMBERS)))
 
@@ -103,7 +103,8 @@ class Retriever:
         snap = self.snap
         if not query or not query.strip() or not snap.chunks or k <= 0:
             return []
-        allowed = allowed_ids(snap, where)
+        flt = parse_where(where)
+        allowed = allowed_ids(snap, flt)  # BM25 is local: it always filters by these ids
         if allowed is not None and not allowed:
             return []
         f = self.fusion
@@ -113,7 +114,8 @@ class Retriever:
         qv = None
         if f.mode != "bm25":
             qv = query_vector if query_vector is not None else self.embedder.encode_queries([query])[0]
-            _, ids = snap.vectors.search(qv[None, :], n_cand, allowed)
+            # a store that keeps metadata (Milvus) runs the filter in its engine; FAISS uses the ids
+            _, ids = snap.vectors.search(qv[None, :], n_cand, allowed, where=flt)
             cand.update((int(i), None) for i in ids[0] if i >= 0)
         lex = snap.lexical.scores(snap.lexical.query_terms(query)) if f.mode != "dense" else np.zeros(0)
         if len(lex):

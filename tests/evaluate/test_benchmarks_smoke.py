@@ -12,7 +12,7 @@ import pytest
 
 from benchmarks import reader_bench, speed
 
-from conftest import SHARED, needs_shared
+from conftest import SHARED, needs_shared, require_milvus
 
 
 @pytest.mark.timeout(300)
@@ -41,3 +41,19 @@ def test_reader_bench_smoke(tmp_path):
     assert s["articles"] == 1 and s["questions"] > 50
     # the scorer ran on real predictions; the full run's figures are in docs/answering.md
     assert s["f1"] > 40 and s["HasAns_f1"] > 60 and 0 < s["NoAns_accuracy"] < 100
+
+
+@pytest.mark.timeout(300)
+def test_milvus_bench_smoke(tmp_path):
+    """Both backends on the bundled corpus and 2,000 vectors in Milvus Lite: same answers, sane figures."""
+    require_milvus()
+    from benchmarks import milvus_bench
+
+    out_path = tmp_path / "milvus-smoke.json"
+    assert milvus_bench.main(["--smoke", "--out", str(out_path)]) == 0
+    out = json.loads(out_path.read_text())
+    q = out["quality"]
+    assert q["faiss"]["chunks"] == q["milvus"]["chunks"] > 0 and q["milvus"]["store"] == "MilvusStore"
+    assert q["answers"]["identical"] == q["answers"]["questions"] > 0
+    s = out["scale"][0]
+    assert s["n"] == 2000 and s["milvus_lite"]["recall_at_10"] >= 0.9 and s["milvus_lite"]["p50_ms"] > 0

@@ -9,8 +9,9 @@ import shutil
 import pytest
 
 from assistant import Assistant
-from assistant.settings import ChunkSettings, Settings
 from assistant.index.snapshot import CURRENT, SNAPSHOTS, load_snapshot
+from assistant.settings import ChunkSettings, Settings
+
 from conftest import CORRUPT_PDF, MULTIPAGE_PDF, PASSWORD_PDF
 
 
@@ -248,3 +249,31 @@ def test_read_ahead_build_equals_serial_build_with_a_bad_pdf_in_the_middle(corpu
     assert {s: r.chunk_ids for s, r in s2.documents.items()} == {s: r.chunk_ids for s, r in s0.documents.items()}
     ids = s2.vectors.ids()
     assert (abs(s2.vectors.vectors(ids) - s0.vectors.vectors(ids)) < 1e-5).all()
+
+
+def test_a_serving_assistant_picks_up_an_index_another_one_updated(corpus, tmp_path, embedder):
+    """``server.index_poll_s``: a second process (here a second ``Assistant``) updates the index
+    folder; the first one loads the new snapshot on its next question, without a restart."""
+    from dataclasses import replace
+
+    s = Settings.from_env()
+    s = replace(s, server=replace(s.server, index_poll_s=0.01))
+    serving = Assistant(corpus_dir=corpus, index_dir=tmp_path / "index", auto_update=False, settings=s)
+    serving.embedder = embedder
+    serving.update_index()
+    first = serving.snapshot.name
+    (corpus / "note.txt").write_text("Korea and the U.S. agreed to a joint quantum sensing testbed in Daejeon.\n", encoding="utf-8")
+    updater = Assistant(corpus_dir=corpus, index_dir=tmp_path / "index", auto_update=False, settings=s)
+    updater.embedder = embedder
+    assert updater.update_index().added == ["note.txt"]
+    import time
+
+    time.sleep(0.05)
+    assert serving.search("quantum sensing testbed Daejeon", 1)[0].source == "note.txt"
+    assert serving.snapshot.name == updater.snapshot.name != first
+    # a damaged newer index is not loaded: the serving one keeps answering from what it has
+    live = serving.snapshot.name
+    (tmp_path / "index" / CURRENT).write_text("no-such-snapshot\n")
+    time.sleep(0.05)
+    assert serving.search("quantum sensing testbed Daejeon", 1)[0].source == "note.txt"
+    assert serving.snapshot.name == live

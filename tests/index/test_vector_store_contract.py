@@ -33,7 +33,7 @@ def _flat(ids, x):
 
 
 # how close a reconstructed vector / a score must be: exact storage vs lossy codes
-TOL = {"flat": 1e-6, "ivf-float32": 1e-6, "ivf-float16": 1e-3, "ivf-pq": 0.5}
+TOL = {"flat": 1e-6, "ivf-float32": 1e-6, "ivf-float16": 1e-3, "ivf-pq": 0.5, "milvus": 1e-6}
 
 
 class VectorStoreContract:
@@ -274,3 +274,33 @@ def test_snapshot_with_ann_backend_round_trips(tmp_path, monkeypatch):
     assert isinstance(snap.vectors, IVFStore)
     again = load_snapshot(tmp_path, {"m": 1})
     assert isinstance(again.vectors, IVFStore) and len(again.vectors) == 1200
+
+
+@pytest.fixture(scope="module")
+def milvus_lite(tmp_path_factory):
+    """A Milvus Lite file for this module (the ``milvus`` extra; CI installs it)."""
+    from conftest import require_milvus
+
+    require_milvus()
+    from assistant.index.milvus import close_clients
+
+    yield tmp_path_factory.mktemp("milvus") / "contract.db"
+    close_clients()
+
+
+class TestMilvusStore(VectorStoreContract):
+    """The same contract on a Milvus Lite collection (HNSW via AUTOINDEX, as a new index gets)."""
+
+    name = "milvus"
+
+    @pytest.fixture(scope="class")
+    def _saved(self, tmp_path_factory, milvus_lite):
+        from assistant.index.milvus import MilvusStore, MilvusTarget
+
+        ids, x = _data()
+        path = tmp_path_factory.mktemp("stores") / "vectors.milvus.npz"
+        store = MilvusStore.fresh(MilvusTarget(str(milvus_lite), "contract"), DIM)
+        store.add(ids, x)
+        store.commit()
+        store.save(path)
+        return path, ids, x
