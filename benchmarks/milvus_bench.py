@@ -1,0 +1,280 @@
+"""FAISS vs Milvus (Lite) in one run: retrieval quality, answers, search latency, and scale.
+
+    .venv/bin/python -m benchmarks.milvus_bench                      # quality on both + scale at 100k
+    .venv/bin/python -m benchmarks.milvus_bench --scale 1000000 --no-quality   # the 1M scale run
+    .venv/bin/python -m benchmarks.milvus_bench --smoke              # the seconds-long CI version
+    .venv/bin/python -m benchmarks.milvus_bench --bm25 --scale ''    # quality + Milvus's BM25 vs the project's
+
+Quality: the cooperation corpus (``retrieval_bench``) is indexed once per backend with the same
+encoder; R@1 / strict R@5 on the cooperation questions (and the held-out ones), ``search()``
+latency (``Retriever.run``, query embedding included) and the store's own ``search`` latency on
+the same query vectors; then ``ask()`` on every question with both backends, counting answers
+whose text and citations are identical.
+
+Scale: synthetic vectors drawn around the real chunk embeddings (``speed.synthetic_vectors``)
+go into a fresh Milvus Lite collection through ``MilvusStore.add`` (what the builder calls);
+build time, peak RSS growth, disk, ``search`` p50/p95 at k=50 (what retrieval asks for) and
+recall@10 against exact search on the same vectors, next to FAISS exact and IVF in the same run.
+Results: ``benchmarks/results/milvus[-N].json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+import assistant  # noqa: F401  (offline environment first)
+from benchmarks.speed import PeakRSS, dir_size, lat_stats, recall_at, rss_mb, synthetic_vectors, time_queries
+
+RESULTS = Path(__file__).resolve().parent / "results"
+K = 50  # candidates the retriever asks the vector store for (FusionSettings.candidates)
+
+
+def _settings(backend: str, index_dir: Path):
+    from assistant.settings import Settings
+
+    s = Settings(index_dir=index_dir)
+    return replace(s, store=replace(s.store, backend=backend, milvus_uri=str(index_dir / "milvus.db")))
+
+
+def quality(tmp: Path, smoke: bool) -> tuple[dict, np.ndarray]:
+    """Both backends on the cooperation corpus; returns the results and the real chunk vectors."""
+    from assistant.core import Assistant
+    from assistant.encode import Embedder
+    from assistant.index.builder import Indexer
+    from assistant.settings import FusionSettings
+    from benchmarks.retrieval_bench import HOLDOUT, QUESTIONS, SEEDS, coop_corpus, eval_coop, load_coop_questions
+
+    corpus = SEEDS if smoke else coop_corpus()
+    embedder = Embedder.shared()
+    out: dict = {"corpus": str(corpus)}
+    answers: dict[str, list] = {}
+    real = None
+    questions = [q["question"] for q in load_coop_questions(QUESTIONS)]
+    if smoke:
+        questions = questions[:5]
+    for backend in ("faiss", "milvus"):
+        index_dir = tmp / f"quality-{backend}"
+        settings = _settings(backend, index_dir)
+        t = time.perf_counter()
+        report, snap = Indexer(corpus, index_dir, settings, embedder).run()
+        row: dict = {"build_s": round(time.perf_counter() - t, 2), "chunks": len(snap.chunks), "store": type(snap.vectors).__name__}
+        if not smoke:
+            row["cooperation"] = eval_coop(snap, embedder, FusionSettings(), modes=("hybrid",))["hybrid"]
+            row["cooperation_holdout"] = eval_coop(snap, embedder, FusionSettings(), modes=("hybrid",), path=HOLDOUT)["hybrid"]
+        qv = embedder.encode_queries(questions)
+        lat = time_queries(lambda q: snap.vectors.search(q, K), qv)
+        row["store_search"] = lat_stats(lat)
+        if real is None:
+            real = snap.vectors.vectors(snap.vectors.ids())
+        bot = Assistant(corpus, index_dir, auto_update=False, settings=settings)
+        bot.embedder = embedder
+        t = time.perf_counter()
+        answers[backend] = [bot.ask(q) for q in questions]
+        row["ask_mean_ms"] = round(1000 * (time.perf_counter() - t) / len(questions), 1)
+        out[backend] = row
+        print(f"  {backend}: {json.dumps({k: v for k, v in row.items() if k not in ('cooperation', 'cooperation_holdout')})}", flush=True)
+        for part in ("cooperation", "cooperation_holdout"):
+            if part in row:
+                r = row[part]
+                print(f"    {part}: R@1 {r['R@1']}, strict R@5 {r['strict_R@5']}, search p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms", flush=True)
+
+    def key(a):
+        return (a.text, [(c.source, c.page, c.quote) for c in a.citations])
+
+    same = sum(key(a) == key(b) for a, b in zip(answers["faiss"], answers["milvus"]))
+    out["answers"] = {"questions": len(questions), "identical": same}
+    print(f"  answers identical on both backends: {same}/{len(questions)}", flush=True)
+    return out, real
+
+
+def bm25_comparison(tmp: Path) -> dict:
+    """Milvus's own BM25 (a ``FunctionType.BM25`` over an analysed text field, as Milvus Lite offers it)
+    against the project's keyword index, both over the same chunk texts (``lexical_text``): R@1 and
+    strict R@5 of the raw keyword rankings on the cooperation and the Korean questions."""
+    from pymilvus import DataType, Function, FunctionType, MilvusClient
+
+    from assistant.encode import Embedder
+    from assistant.index.builder import Indexer
+    from assistant.index.lexical import lexical_text
+    from benchmarks.korean_bench import korean_corpus
+    from benchmarks.retrieval_bench import QUESTIONS, _contains_all, coop_corpus, load_coop_questions
+
+    sets = {
+        "cooperation": (coop_corpus(), QUESTIONS),
+        "korean": (korean_corpus(), Path(__file__).resolve().parent / "questions" / "korean_questions.jsonl"),
+    }
+    out = {}
+    for name, (corpus, qpath) in sets.items():
+        _, snap = Indexer(corpus, tmp / f"bm25-{name}", _settings("faiss", tmp / f"bm25-{name}"), Embedder.shared()).run()
+        ordered = sorted(snap.chunks.values(), key=lambda c: c.id)
+        dates = {s: r.date for s, r in snap.documents.items()}
+        client = MilvusClient(str(tmp / f"bm25-{name}.db"))
+        schema = MilvusClient.create_schema(auto_id=False)
+        schema.add_field("id", DataType.INT64, is_primary=True)
+        schema.add_field("text", DataType.VARCHAR, max_length=65535, enable_analyzer=True)
+        schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+        schema.add_function(Function(name="bm25", function_type=FunctionType.BM25, input_field_names=["text"], output_field_names=["sparse"]))
+        index = client.prepare_index_params()
+        index.add_index(field_name="sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
+        client.create_collection("bm25", schema=schema, index_params=index)
+        client.insert("bm25", [{"id": c.id, "text": lexical_text(c, dates.get(c.source))} for c in ordered])
+        client.flush("bm25")
+        client.load_collection("bm25")
+        qs = [q for q in load_coop_questions(qpath) if q.get("gold_doc")]
+        row = {"questions": len(qs), "chunks": len(ordered)}
+        for who in ("project_bm25", "milvus_bm25"):
+            r1 = r5 = 0
+            times = []
+            for q in qs:
+                t = time.perf_counter()
+                if who == "project_bm25":
+                    scores = snap.lexical.scores(snap.lexical.query_terms(q["question"]))
+                    top = [int(snap.lexical.chunk_ids[j]) for j in np.argsort(-scores, kind="stable")[:5] if scores[j] > 0]
+                else:
+                    hits = client.search("bm25", data=[q["question"]], anns_field="sparse", limit=5, output_fields=["id"])[0]
+                    top = [int(h["id"]) for h in hits]
+                times.append(time.perf_counter() - t)
+                gold = q["gold_doc"] if isinstance(q["gold_doc"], list) else [q["gold_doc"]]
+                hit = [snap.chunks[i] for i in top]
+                r1 += bool(hit) and any(hit[0].source.endswith(g) for g in gold)
+                r5 += any(any(c.source.endswith(g) for g in gold) and _contains_all(c.text, q["answer_words"]) for c in hit)
+            row[who] = {"R@1": round(r1 / len(qs), 3), "strict_R@5": round(r5 / len(qs), 3), **lat_stats(times)}
+        client.close()
+        out[name] = row
+        print(f"  keyword search, {name}: {json.dumps(row)}", flush=True)
+    return out
+
+
+def real_vectors(tmp: Path, smoke: bool) -> np.ndarray:
+    """The chunk embeddings of the cooperation corpus (bundled corpus for --smoke): what the
+    synthetic vectors are drawn around."""
+    from assistant.encode import Embedder
+    from assistant.index.builder import Indexer
+    from benchmarks.retrieval_bench import SEEDS, coop_corpus
+
+    corpus = SEEDS if smoke else coop_corpus()
+    _, snap = Indexer(corpus, tmp / "real", _settings("faiss", tmp / "real"), Embedder.shared()).run()
+    return snap.vectors.vectors(snap.vectors.ids())
+
+
+def scale(n: int, base: np.ndarray, tmp: Path, n_queries: int, index_type: str) -> dict:
+    """``n`` synthetic vectors in a fresh Milvus Lite collection vs FAISS on the same vectors."""
+    from assistant.index.milvus import MilvusStore, MilvusTarget, close_clients
+    from assistant.index.vectors import FaissStore, IVFStore, default_nprobe
+
+    vecs = synthetic_vectors(base, n, seed=n)
+    queries = synthetic_vectors(base, n_queries, seed=999)
+    ids = np.arange(n, dtype="int64")
+    flat = FaissStore(base.shape[1])
+    flat.add(ids, vecs)
+    _, exact = flat.search(queries, 10)
+    row: dict = {"n": n, "faiss_flat": lat_stats(time_queries(lambda q: flat.search(q, K), queries))}
+    if n >= 50_000:
+        ivf = IVFStore.build(ids, vecs, "float32")
+        _, got = ivf.search(queries, 10)
+        row["faiss_ivf"] = {"nlist": ivf.nlist, "nprobe": default_nprobe(ivf.nlist), "recall_at_10": round(recall_at(exact, got), 4)}
+        row["faiss_ivf"].update(lat_stats(time_queries(lambda q: ivf.search(q, K), queries)))
+        del ivf
+    flat = None  # free the exact index before Milvus takes the memory
+    print(f"  faiss n={n}: {json.dumps(row)}", flush=True)
+
+    db = tmp / f"scale-{n}.db"
+    target = MilvusTarget(str(db), "scale", index_type=index_type)
+    rss0 = rss_mb()
+    t = time.perf_counter()
+    with PeakRSS() as peak:
+        store = MilvusStore.fresh(target, base.shape[1])
+        step = 20_000
+        for a in range(0, n, step):
+            store.add(ids[a : a + step], vecs[a : a + step])
+            if (a // step) % 10 == 0:
+                print(f"    inserted {min(n, a + step):,} rows in {time.perf_counter() - t:.0f} s (RSS {rss_mb():.0f} MB)", flush=True)
+        insert_s = time.perf_counter() - t
+        store.client.flush(target.collection)  # seal the segments: the vector index is built on them
+        flush_s = time.perf_counter() - t - insert_s
+        store.commit()
+        _, warm = store.search(queries[:3], 10)
+    build_s = time.perf_counter() - t
+    _, got = store.search(queries, 10)
+    lat = time_queries(lambda q: store.search(q, K), queries)
+    # the retriever fetches its ~100 candidates' vectors by id once per question (a Milvus ``get``)
+    rng = np.random.default_rng(7)
+    picks = [rng.choice(n, 100, replace=False) for _ in range(len(queries))]
+    get_lat = []
+    for p in picks:
+        t0 = time.perf_counter()
+        store.vectors(p)
+        get_lat.append(time.perf_counter() - t0)
+    row["milvus_lite_get_100"] = lat_stats(get_lat)
+    row["milvus_lite"] = {
+        "index_type": index_type,
+        "build_s": round(build_s, 1),
+        "insert_s": round(insert_s, 1),
+        "flush_s": round(flush_s, 1),
+        "rows_per_s": round(n / insert_s),
+        "peak_rss_growth_mb": round(peak.peak - rss0, 1),
+        "disk_mb": round(dir_size(db) / 2**20, 1),
+        "recall_at_10": round(recall_at(exact, got), 4),
+        **lat_stats(lat),
+    }
+    # reopening: what a restarted `assistant serve` pays before its first answer
+    path = tmp / "view.npz"
+    store.save(path)
+    close_clients()
+    t = time.perf_counter()
+    again = MilvusStore.load(path)
+    again.search(queries[:1], K)
+    row["milvus_lite"]["reopen_s"] = round(time.perf_counter() - t, 1)
+    close_clients()
+    print(f"  milvus-lite n={n}: {json.dumps(row['milvus_lite'])}", flush=True)
+    shutil.rmtree(db, ignore_errors=True)
+    return row
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--smoke", action="store_true", help="seconds-long version (bundled corpus, 2k vectors)")
+    p.add_argument("--scale", default=None, help="comma-separated vector counts (default 100000; smoke 2000; '' skips)")
+    p.add_argument("--no-quality", action="store_true", help="skip the corpus part")
+    p.add_argument("--bm25", action="store_true", help="also compare Milvus's BM25 function with the project's keyword index")
+    p.add_argument("--queries", type=int, default=200)
+    p.add_argument("--index-type", default="AUTOINDEX", help="Milvus index type for the scale run (Lite: AUTOINDEX = HNSW)")
+    p.add_argument("--out", type=Path)
+    args = p.parse_args(argv)
+    sizes = [int(x) for x in (args.scale if args.scale is not None else ("2000" if args.smoke else "100000")).split(",") if x]
+    tmp = Path(tempfile.mkdtemp(prefix="milvusbench-"))
+    out: dict = {"started": time.strftime("%Y-%m-%dT%H:%M:%S"), "cpus": os.cpu_count(), "load_avg_at_start": list(os.getloadavg())}
+    try:
+        base = None
+        if not args.no_quality:
+            print("quality (cooperation corpus, both backends) ...", flush=True)
+            out["quality"], base = quality(tmp, args.smoke)
+        if args.bm25:
+            print("keyword search: Milvus BM25 vs the project's BM25 ...", flush=True)
+            out["bm25"] = bm25_comparison(tmp)
+        if sizes:
+            if base is None:
+                base = real_vectors(tmp, args.smoke)
+            out["scale"] = [scale(n, base, tmp, 20 if args.smoke else args.queries, args.index_type) for n in sizes]
+        out["load_avg_at_end"] = list(os.getloadavg())
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    name = "milvus-smoke" if args.smoke else ("milvus" if not args.scale else "milvus-" + "-".join(str(s) for s in sizes))
+    dest = args.out or RESULTS / f"{name}.json"
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.write_text(json.dumps(out, indent=2) + "\n")
+    print(f"wrote {dest}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
