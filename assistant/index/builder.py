@@ -11,11 +11,12 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from contextlib import closing
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, TypeVar
+from typing import TypeVar
 
 import numpy as np
 
@@ -61,7 +62,7 @@ def index_lock(index_dir: Path, timeout: float = 600.0):
     return FileLock(str(Path(index_dir) / LOCK_NAME), timeout=timeout)
 
 
-def read_ahead(read: Callable[[T], R], items: Iterable[T], depth: int = READ_AHEAD_DOCS) -> Iterator[tuple[T, "Future[R]"]]:
+def read_ahead(read: Callable[[T], R], items: Iterable[T], depth: int = READ_AHEAD_DOCS) -> Iterator[tuple[T, Future[R]]]:
     """Yield ``(item, future of read(item))`` in order, with up to ``depth`` items read ahead.
 
     Why: PDF text is extracted in a worker process and the main process then waits; reading
@@ -152,7 +153,13 @@ class Indexer:
     # ------------------------------------------------------------------ internals
 
     def _update(
-        self, old: IndexSnapshot | None, live: IndexSnapshot | None, identity: dict, report: IndexReport, progress: ProgressFn | None, show_progress: bool
+        self,
+        old: IndexSnapshot | None,
+        live: IndexSnapshot | None,
+        identity: dict,
+        report: IndexReport,
+        progress: ProgressFn | None,
+        show_progress: bool,
     ) -> IndexSnapshot:
         files, report.skipped = scan_corpus(self.corpus_dir)
         old_docs = dict(old.documents) if old else {}
@@ -285,7 +292,15 @@ class Indexer:
         report.skipped.sort()
         return snap
 
-    def _flush(self, pending: list[_Pending], store, chunks: dict[int, Chunk], keep: dict[str, DocumentRecord], report: IndexReport, sentence_parts: list[SentenceVectors]):
+    def _flush(
+        self,
+        pending: list[_Pending],
+        store,
+        chunks: dict[int, Chunk],
+        keep: dict[str, DocumentRecord],
+        report: IndexReport,
+        sentence_parts: list[SentenceVectors],
+    ):
         """Embed the pending chunks (and, from the same pass, their sentences) and add them."""
         if not pending:
             return store

@@ -20,15 +20,16 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
 from ..errors import StaleTokenizer
 from ..schema import Chunk
 from ..text.keywords import PAIR_SEP, QUESTION_WORDS, TOKENIZER_VERSION, stem_sequence, stopwords, word_pairs
+
 
 @lru_cache(maxsize=1)
 def _bm25s():
@@ -81,7 +82,7 @@ def harvest_acronyms(texts: Sequence[str]) -> dict[str, list[tuple[str, ...]]]:
             if sum(ch.isupper() for ch in short) < 2:
                 continue
             n_words = min(len(short) + 5, 2 * len(short))
-            before = " ".join(text[max(0, m.start() - 300):m.start()].split()[-n_words:])
+            before = " ".join(text[max(0, m.start() - 300) : m.start()].split()[-n_words:])
             long = _long_form(short, before)
             if not long or long[0].lower() != short[0].lower():
                 continue
@@ -105,7 +106,8 @@ class Analyzer:
                 self._by_first.setdefault(e[0], []).append((e, a))
         self._acr_re = (
             re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, sorted(self.acronyms, key=len, reverse=True))) + r")(?![\w-])")
-            if self.acronyms else None
+            if self.acronyms
+            else None
         )
 
     def concepts(self, text: str, seq: Sequence[str]) -> list[str]:
@@ -116,7 +118,7 @@ class Analyzer:
         if self._by_first:
             for i, w in enumerate(seq):
                 for exp, a in self._by_first.get(w, ()):
-                    if tuple(seq[i:i + len(exp)]) == exp:
+                    if tuple(seq[i : i + len(exp)]) == exp:
                         out.append(CONCEPT + a.lower())
         return out
 
@@ -161,7 +163,7 @@ class LexicalIndex:
         self.pair_weight = PAIR_WEIGHT
 
     @classmethod
-    def build(cls, chunk_ids: Sequence[int], texts: Sequence[str], pairs: bool = True) -> "LexicalIndex":
+    def build(cls, chunk_ids: Sequence[int], texts: Sequence[str], pairs: bool = True) -> LexicalIndex:
         if not len(texts):
             return cls([], None)
         analyzer = Analyzer(harvest_acronyms(texts), pairs=pairs)
@@ -220,7 +222,7 @@ class LexicalIndex:
             self._bm25.save(str(folder / "bm25"))
 
     @classmethod
-    def load(cls, folder: Path) -> "LexicalIndex":
+    def load(cls, folder: Path) -> LexicalIndex:
         """Raises ``StaleTokenizer`` when the index was built by another tokenizer version."""
         ids = np.load(folder / "chunk_ids.npy")
         try:

@@ -7,8 +7,8 @@ chunk id, so answering a question needs no model call beyond embedding the quest
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 import numpy as np
 
@@ -24,12 +24,12 @@ class SentenceVectors:
         self._rows: dict[int, slice] | None = None
 
     @classmethod
-    def empty(cls, dimension: int) -> "SentenceVectors":
+    def empty(cls, dimension: int) -> SentenceVectors:
         z = np.zeros(0, dtype="int64")
         return cls(z, z, z, np.zeros((0, dimension), dtype="float16"))
 
     @classmethod
-    def concat(cls, parts: Iterable["SentenceVectors"], dimension: int) -> "SentenceVectors":
+    def concat(cls, parts: Iterable[SentenceVectors], dimension: int) -> SentenceVectors:
         parts = [p for p in parts if len(p)]
         if not parts:
             return cls.empty(dimension)
@@ -66,7 +66,7 @@ class SentenceVectors:
     def chunk_id_set(self) -> set[int]:
         return set(self._index())
 
-    def subset(self, keep: set[int]) -> "SentenceVectors":
+    def subset(self, keep: set[int]) -> SentenceVectors:
         mask = np.isin(self.chunk_ids, np.fromiter(keep, dtype="int64", count=len(keep)))
         return SentenceVectors(self.chunk_ids[mask], self.starts[mask], self.ends[mask], self.vectors[mask])
 
@@ -75,6 +75,6 @@ class SentenceVectors:
             np.savez(f, chunk_ids=self.chunk_ids, starts=self.starts, ends=self.ends, vectors=self.vectors)
 
     @classmethod
-    def load(cls, path: Path) -> "SentenceVectors":
+    def load(cls, path: Path) -> SentenceVectors:
         with np.load(path) as z:
             return cls(z["chunk_ids"], z["starts"], z["ends"], z["vectors"])

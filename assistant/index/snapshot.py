@@ -62,7 +62,7 @@ class IndexSnapshot:
     name: str = ""
 
     @classmethod
-    def empty(cls, identity: dict[str, Any], dimension: int) -> "IndexSnapshot":
+    def empty(cls, identity: dict[str, Any], dimension: int) -> IndexSnapshot:
         return cls(identity, dimension, {}, {}, FaissStore(dimension), LexicalIndex.build([], []), SentenceVectors.empty(dimension), 0)
 
     def check(self) -> None:
@@ -71,8 +71,7 @@ class IndexSnapshot:
         chunk_ids = set(self.chunks)
         if ids != chunk_ids:
             raise IndexCorrupt(
-                f"manifest and vectors disagree ({len(chunk_ids)} chunks in manifest, {len(ids)} vectors, "
-                f"{len(ids ^ chunk_ids)} ids differ)"
+                f"manifest and vectors disagree ({len(chunk_ids)} chunks in manifest, {len(ids)} vectors, {len(ids ^ chunk_ids)} ids differ)"
             )
         doc_ids = {i for d in self.documents.values() for i in d.chunk_ids}
         if doc_ids != chunk_ids:

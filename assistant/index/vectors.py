@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Callable, Iterable, Protocol, Sequence, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -81,14 +82,14 @@ class VectorStore(Protocol):
 
     def __len__(self) -> int: ...
 
-    def copy(self) -> "VectorStore":
+    def copy(self) -> VectorStore:
         """An independent copy: an update edits the copy while queries read the original."""
         ...
 
     def save(self, path: Path) -> None: ...
 
     @classmethod
-    def load(cls, path: Path, config: StoreSettings | None = None) -> "VectorStore": ...
+    def load(cls, path: Path, config: StoreSettings | None = None) -> VectorStore: ...
 
     def commit(self) -> None:
         """Called once the snapshot holding this store is live: a shared store (Milvus) deletes
@@ -126,7 +127,7 @@ class _FaissFile:
         _faiss().write_index(self._index, str(path))
 
     @classmethod
-    def load(cls, path: Path, config: StoreSettings | None = None) -> "VectorStore":
+    def load(cls, path: Path, config: StoreSettings | None = None) -> VectorStore:
         """Open a saved store as whichever backend wrote it (``load_store``)."""
         store = load_store(path, config)
         if not isinstance(store, cls):
@@ -249,8 +250,16 @@ class IVFStore(_FaissFile):
     # ------------------------------------------------------------------ construction
 
     @classmethod
-    def build(cls, ids: np.ndarray, vectors: np.ndarray, storage: str = "float32", nlist: int | None = None,
-              nprobe: int = 0, train_size: int | None = None, seed: int = 1234) -> "IVFStore":
+    def build(
+        cls,
+        ids: np.ndarray,
+        vectors: np.ndarray,
+        storage: str = "float32",
+        nlist: int | None = None,
+        nprobe: int = 0,
+        train_size: int | None = None,
+        seed: int = 1234,
+    ) -> IVFStore:
         """Train the coarse quantiser (and PQ codebooks) on a sample of ``vectors`` and add them."""
         faiss = _faiss()
 
@@ -400,7 +409,7 @@ class IVFStore(_FaissFile):
     def __len__(self) -> int:
         return int(self._index.ntotal) if self._index is not None else 0
 
-    def copy(self) -> "IVFStore":
+    def copy(self) -> IVFStore:
         return IVFStore(self.dimension, _faiss().clone_index(self._index), self.nprobe)
 
 
@@ -411,7 +420,7 @@ MetadataFn = Callable[[np.ndarray], list[dict]]
 vectors move into it."""
 
 
-def load_store(path: Path, config: StoreSettings | None = None) -> "VectorStore":
+def load_store(path: Path, config: StoreSettings | None = None) -> VectorStore:
     """Open a saved store, whichever backend wrote it (older snapshots are all ``flat``).
 
     ``config`` supplies what a saved Milvus store does not keep on disk (the token)."""
@@ -436,7 +445,7 @@ def backend_name(store) -> str:
     return "flat" if isinstance(store, FaissStore) else getattr(store, "backend", type(store).__name__)
 
 
-def empty_store(dimension: int, config: StoreSettings, index_dir: Path, previous: "VectorStore | None" = None) -> "VectorStore":
+def empty_store(dimension: int, config: StoreSettings, index_dir: Path, previous: VectorStore | None = None) -> VectorStore:
     """A new, empty store of the configured backend for a full (re)build.
 
     ``previous`` is the live index's store, which keeps answering until the new snapshot is live."""

@@ -21,11 +21,12 @@ from pathlib import Path
 import psutil
 import pytest
 
-from assistant.settings import Settings
-from assistant.index.snapshot import SNAPSHOTS, IndexSnapshot, load_snapshot
 from assistant.files import file_sha256
 from assistant.index.builder import index_lock
+from assistant.index.snapshot import SNAPSHOTS, IndexSnapshot, load_snapshot
 from assistant.retrieve import Retriever
+from assistant.settings import Settings
+
 from conftest import BUNDLED, EVAL, ROOT, needs_shared
 
 COOP = EVAL / "cooperation_docs" / "korea_us"
@@ -197,8 +198,10 @@ def test_sigkill_at_random_points_never_corrupts_the_index(tmp_path, embedder, c
     assert not [d for d in (index / SNAPSHOTS).iterdir() if d.name.startswith(".tmp-")]
     assert bot.search("Korea", k=3)
     with capsys.disabled():
-        print(f"\ncrash safety: {kills} SIGKILLs survived {phases}, {completed} builds finished before the kill; "
-              f"work phase: first build {work:.1f}s, incremental ~{incremental:.1f}s")
+        print(
+            f"\ncrash safety: {kills} SIGKILLs survived {phases}, {completed} builds finished before the kill; "
+            f"work phase: first build {work:.1f}s, incremental ~{incremental:.1f}s"
+        )
 
 
 @pytest.mark.slow

@@ -34,8 +34,10 @@ class LexicalIndexContract:
         assert index.scores("semiconductors Stanford").shape == (len(TEXTS),)
         assert index.row_of(30) == 2 and index.row_of(99) is None
 
-    @pytest.mark.parametrize("query,best", [("Stanford semiconductor MOU", 20), ("Cho Taeyong", 30), ("60 percent Open RAN", 40),
-                                            ("Korea Institute for Advancement of Technology", 10)])
+    @pytest.mark.parametrize(
+        "query,best",
+        [("Stanford semiconductor MOU", 20), ("Cho Taeyong", 30), ("60 percent Open RAN", 40), ("Korea Institute for Advancement of Technology", 10)],
+    )
     def test_the_matching_chunk_ranks_first(self, index, query, best):
         scores = index.scores(query)
         assert int(index.chunk_ids[int(np.argmax(scores))]) == best

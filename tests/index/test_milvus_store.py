@@ -23,6 +23,7 @@ import pytest
 from assistant.index.metadata import DocumentFilter
 from assistant.index.milvus import filter_expression
 from assistant.settings import Settings
+
 from conftest import BUNDLED, ROOT, require_milvus
 
 require_milvus()

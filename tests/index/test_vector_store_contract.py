@@ -65,7 +65,6 @@ class VectorStoreContract:
         assert len(store) == len(ids)
         assert sorted(store.ids().tolist()) == sorted(ids.tolist())
 
-
     def test_search_finds_itself(self, made):
         name, store, ids, x = made
         scores, found = store.search(x[:20], 5)
@@ -75,7 +74,6 @@ class VectorStoreContract:
         assert (np.diff(scores, axis=1) <= 1e-5).all(), "scores sorted best first"
         assert set(found.ravel().tolist()) <= set(ids.tolist())
 
-
     def test_approximate_recall_vs_exact(self, made):
         name, store, ids, x = made
         q = _data(50, seed=5)[1]
@@ -83,7 +81,6 @@ class VectorStoreContract:
         _, got = store.search(q, 10)
         recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(exact, got)])
         assert recall >= (0.5 if name == "ivf-pq" else 0.9)
-
 
     def test_remove_by_stable_id(self, made):
         _, store, ids, x = made
@@ -98,7 +95,6 @@ class VectorStoreContract:
         # ids keep their meaning after a removal: other vectors reconstruct unchanged
         np.testing.assert_allclose(store.vectors(ids[10:15]), x[10:15], atol=TOL[made[0]] if made[0] != "ivf-pq" else 1.0)
 
-
     def test_add_after_remove_reuses_nothing(self, made):
         _, store, ids, x = made
         store.remove(ids[:5].tolist())
@@ -108,7 +104,6 @@ class VectorStoreContract:
         _, found = store.search(x[:1], 1)
         if made[0] != "ivf-pq":
             assert found[0, 0] == new_ids[0]
-
 
     def test_allowed_filter(self, made):
         name, store, ids, x = made
@@ -126,7 +121,6 @@ class VectorStoreContract:
         one = store.search(x[:1], 5, allowed=[int(ids[7])])[1]
         assert one[0, 0] == ids[7] and (one[0, 1:] == -1).all()
 
-
     def test_allowed_filter_large_set(self, made):
         """A filter too large for the exact path still returns only allowed ids, k of them."""
         _, store, ids, x = made
@@ -140,7 +134,6 @@ class VectorStoreContract:
         assert set(found.ravel().tolist()) <= set(allowed.tolist())
         assert (found >= 0).all()
 
-
     def test_vectors_reconstruct(self, made):
         name, store, ids, x = made
         got = store.vectors(ids[[3, 1, 2]].tolist())
@@ -151,12 +144,10 @@ class VectorStoreContract:
             assert (np.sum(got * x[[3, 1, 2]], axis=1) > 0.7).all()
         assert store.vectors([]).shape == (0, DIM)
 
-
     def test_k_larger_than_store_and_empty_query_set(self, made):
         _, store, ids, x = made
         scores, found = store.search(x[:2], len(ids) + 50)
         assert found.shape[1] == len(ids)
-
 
     def test_save_load_round_trip(self, made, tmp_path):
         name, store, ids, x = made
@@ -259,17 +250,25 @@ def _sentences(chunks):
 
 def test_snapshot_with_ann_backend_round_trips(tmp_path, monkeypatch):
     """An index large enough for ANN is saved as IVF and loads back as IVF (index_store)."""
-    from assistant.index.snapshot import IndexSnapshot, load_snapshot, save_snapshot
     from assistant.index.lexical import LexicalIndex
-    from assistant.schema import DocumentRecord
-    from assistant.schema import Chunk
+    from assistant.index.snapshot import IndexSnapshot, load_snapshot, save_snapshot
+    from assistant.schema import Chunk, DocumentRecord
 
     ids, x = _data(1200)
     ids = np.arange(1200, dtype="int64")
     chunks = {int(i): Chunk(id=int(i), source="a.txt", title="a", page=None, start=0, end=1, text=f"chunk {i}") for i in ids}
     rec = DocumentRecord("a.txt", 1, 0.0, "", "a", "txt", [int(i) for i in ids])
     vectors = choose_store(_flat(ids, x), StoreSettings(ann_min_vectors=1000))  # what the builder does
-    snap = IndexSnapshot({"m": 1}, DIM, {"a.txt": rec}, chunks, vectors, LexicalIndex.build(list(map(int, ids)), [c.text for c in chunks.values()]), _sentences(chunks), 1200)
+    snap = IndexSnapshot(
+        {"m": 1},
+        DIM,
+        {"a.txt": rec},
+        chunks,
+        vectors,
+        LexicalIndex.build(list(map(int, ids)), [c.text for c in chunks.values()]),
+        _sentences(chunks),
+        1200,
+    )
     save_snapshot(tmp_path, snap)
     assert isinstance(snap.vectors, IVFStore)
     again = load_snapshot(tmp_path, {"m": 1})
