@@ -452,9 +452,6 @@ class MilvusStore:
         self._removed.clear()
         self._dirty = False
 
-    def close(self) -> None:
-        """Connections are shared per process: ``close_clients`` ends them."""
-
     def count(self) -> int:
         """Rows in the whole collection (every view's, and any a killed build left)."""
         res = self.client.query(self.target.collection, filter="", output_fields=["count(*)"])

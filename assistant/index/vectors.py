@@ -96,10 +96,6 @@ class VectorStore(Protocol):
         what no live snapshot can reach any more. File stores have nothing to do."""
         ...
 
-    def close(self) -> None:
-        """Release connections or locks (a Milvus Lite file is locked by its process)."""
-        ...
-
 
 def _batch(ids, vectors, dimension: int) -> tuple[np.ndarray, np.ndarray]:
     """Ids and vectors as contiguous int64/float32 arrays, checked against the store's dimension."""
@@ -119,9 +115,6 @@ class _FaissFile:
 
     def commit(self) -> None:
         """Nothing to do: the snapshot folder holds this store's own file."""
-
-    def close(self) -> None:
-        """Nothing to release."""
 
     def save(self, path: Path) -> None:
         _faiss().write_index(self._index, str(path))

@@ -86,6 +86,18 @@ def wait_for(pred, proc: subprocess.Popen, timeout: float = 300.0, poll: float =
     raise AssertionError("build neither reached the awaited point nor finished")
 
 
+def kill_or_finish(proc: subprocess.Popen, reached: bool) -> bool:
+    """SIGKILL ``proc`` if it reached the awaited point and still runs (True); otherwise it
+    finished first, and must have finished cleanly (False)."""
+    if reached and proc.poll() is None:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        return True
+    _, err = proc.communicate()
+    assert proc.returncode == 0, err[-2000:]
+    return False
+
+
 def verify(index: Path, embedder, settings: Settings) -> IndexSnapshot | None:
     """The index on disk loads, is consistent and answers a search (or there is none yet)."""
     snap = load_snapshot(index, settings.identity())  # raises IndexCorrupt if inconsistent
@@ -163,14 +175,10 @@ def test_sigkill_at_random_points_never_corrupts_the_index(tmp_path, embedder, c
         else:  # while a new snapshot is being written or swapped in
             reached = wait_for(lambda: saving(index, leftovers), p)
             time.sleep(rng.uniform(0, 0.05))
-        if reached and p.poll() is None:
-            p.send_signal(signal.SIGKILL)
-            p.wait()
+        if kill_or_finish(p, reached):
             kills += 1
             phases[mode] = phases.get(mode, 0) + 1
         else:
-            p.communicate()
-            assert p.returncode == 0
             completed += 1
             if mode == "working":
                 incremental = time.monotonic() - locked_at
