@@ -132,10 +132,12 @@ class Indexer:
             identity = self.settings.identity(self.embedder.model_name)  # the model ``auto`` resolved to
             old: IndexSnapshot | None = None
             live: IndexSnapshot | None = None  # the live index, kept answering during a full rebuild
-            try:
-                live = load_snapshot(self.index_dir, store=self.settings.store)
-            except IndexCorrupt as e:
-                report.rebuild_reason = f"the existing index is unusable ({e})"
+            # (a FAISS rebuild never reads it: its files are replaced as a whole)
+            if not (rebuild and self.settings.store.backend == "faiss"):
+                try:
+                    live = load_snapshot(self.index_dir, store=self.settings.store)
+                except IndexCorrupt as e:
+                    report.rebuild_reason = f"the existing index is unusable ({e})"
             if rebuild:
                 report.rebuild_reason = "requested (--rebuild)"
             elif live is not None and live.identity != identity:
