@@ -182,9 +182,7 @@ def ensure_collection(target: MilvusTarget, dimension: int, drop: bool = False) 
         if drop:
             client.drop_collection(name)
         else:
-            dim = _vector_dim(client.describe_collection(name))
-            if dim != dimension:
-                raise IndexCorrupt(f"Milvus collection {name!r} holds {dim}-d vectors, the index needs {dimension}-d")
+            _check_dimension(client, name, dimension)
             client.load_collection(name)
             _LOADED.add((target.uri, name))
             return
@@ -215,11 +213,12 @@ def loaded_client(target: MilvusTarget):
     return client
 
 
-def _vector_dim(desc: dict) -> int | None:
-    for f in desc.get("fields", []):
-        if f.get("name") == VECTOR:
-            return int(f.get("params", {}).get("dim", 0))
-    return None
+def _check_dimension(client, name: str, dimension: int) -> None:
+    """Raise ``IndexCorrupt`` unless the collection's vectors have ``dimension`` components."""
+    fields = client.describe_collection(name).get("fields", [])
+    dim = next((int(f.get("params", {}).get("dim", 0)) for f in fields if f.get("name") == VECTOR), None)
+    if dim != dimension:
+        raise IndexCorrupt(f"Milvus collection {name!r} holds {dim}-d vectors, the index needs {dimension}-d")
 
 
 # ---------------------------------------------------------------------- filters
@@ -503,9 +502,7 @@ class MilvusStore:
         client = client_for(target)
         if not client.has_collection(target.collection):
             raise IndexCorrupt(f"Milvus collection {target.collection!r} at {uri} is gone")
-        dim = _vector_dim(client.describe_collection(target.collection))
-        if dim != store.dimension:
-            raise IndexCorrupt(f"Milvus collection {target.collection!r} holds {dim}-d vectors, the index {store.dimension}-d")
+        _check_dimension(client, target.collection, store.dimension)
         if store.count() < len(store):
             raise IndexCorrupt(f"Milvus collection {target.collection!r} has fewer rows than the index has chunks ({len(store)})")
         return store

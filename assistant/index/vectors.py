@@ -449,6 +449,15 @@ def empty_store(dimension: int, config: StoreSettings, index_dir: Path, previous
     return FaissStore(dimension)
 
 
+def _move(src, dst, metadata: MetadataFn | None = None, batch: int = 4096):
+    """Copy every vector of ``src`` into ``dst`` under the same ids (in batches: bounded memory); returns ``dst``."""
+    ids = src.ids()
+    for a in range(0, len(ids), batch):
+        part = ids[a : a + batch]
+        dst.add(part, src.vectors(part), metadata(part) if metadata else None)
+    return dst
+
+
 def store_matches(store, config: StoreSettings, index_dir: Path) -> bool:
     """Whether ``store`` is of the configured backend (and, for Milvus, in the configured collection)."""
     if config.backend == "milvus":
@@ -474,18 +483,9 @@ def choose_store(store, config: StoreSettings | None = None, index_dir: Path | N
         target = MilvusTarget.from_settings(config, Path(index_dir or "."))
         if isinstance(store, MilvusStore) and store.target.same_collection(target):
             return store
-        moved = MilvusStore.fresh(target, store.dimension, store)
-        ids = store.ids()
-        for a in range(0, len(ids), 4096):
-            part = ids[a : a + 4096]
-            moved.add(part, store.vectors(part), metadata(part) if metadata else None)
-        return moved
+        return _move(store, MilvusStore.fresh(target, store.dimension, store), metadata)
     if not isinstance(store, (FaissStore, IVFStore)):  # back from a database to files
-        ids = store.ids()
-        flat = FaissStore(store.dimension)
-        for a in range(0, len(ids), 4096):
-            flat.add(ids[a : a + 4096], store.vectors(ids[a : a + 4096]))
-        store = flat
+        store = _move(store, FaissStore(store.dimension))
     n = len(store)
     want_ann = config.ann_min_vectors > 0 and n >= config.ann_min_vectors
     if isinstance(store, IVFStore):
