@@ -21,6 +21,13 @@ SMALL_WORDS = frozenset("a an and as at by for in of on or the to vs via with fr
 LIST_OR_HEADING = re.compile(r"[ \t]*(?:[-*•+▪●◦○□■▲▶◇◆※⦁·ㅇ]|\d{1,3}[.)]|[a-z][.)]|#{1,6})[ \t]")
 _TERMINAL = re.compile(r"[.!?:;。][\"'”’)\]」』》]*$")
 _BULLET = re.compile(r"^\s*([-*•+]|\d+[.)])\s")
+# a finite verb or an infinitive in lower case: the line says something, it does not name a topic
+# ("The minister visited Washington to discuss quantum research" is a sentence without its period)
+_PROSE = re.compile(
+    r"\b(is|are|was|were|be|been|being|will|would|can|could|may|might|shall|should|must|has|have|had|does|did|do|says|said|"
+    r"[a-z]{3,}ed)\b|\bto [a-z]{3,}\b"
+)
+HEADLINE_WITH_FIGURES_MIN_WORDS = 6  # "$10 Million Support for Research Cooperation ..."; not "Total Revenue 1,234"
 
 
 def is_headline(line: str) -> bool:
@@ -35,24 +42,32 @@ def is_headline(line: str) -> bool:
 
 
 def is_heading(text: str, before: str, after: str) -> bool:
-    """A title or section heading: a short line of its own with no closing punctuation.
+    """A title or section heading: a short line of its own that names a topic rather than says something.
 
-    ``before``/``after`` are the characters around the sentence ("" at a passage edge); list
-    items ("- $2.5 billion for 5G") and lines carrying figures are not headings.
+    ``before``/``after`` are the characters around the sentence ("" at a passage edge). A line is
+    not a heading merely because it lacks a closing period: a one-line note or an unpunctuated
+    bullet item ("- $2.5 billion for 5G") is prose. A heading is a Markdown heading, a Title Case
+    headline (figures and all: "$10 Million Support for Research Cooperation in the Bioeconomy
+    Sector"), or a short line without figures and without a verb ("Legal working age").
     """
     line = text.strip()
     if line.startswith("#"):
         return True
     if _TERMINAL.search(line) or _BULLET.match(line):
         return False
+    on_its_own = before in ("", "\n") and after in ("", "\n")
+    if not on_its_own:
+        return False
     if is_korean(line) and not LIST_OR_HEADING.match(text) and len(line.split()) <= KOREAN_HEADING_MAX_WORDS:
         # a Korean sentence ends with punctuation (…했다.); a line of its own without any is a
         # headline or a byline ("[정상회의] 한미일 ... 합의", "입력 2021.05.28 (00:04)"), figures or not
-        return before in ("", "\n") and after in ("", "\n")
-    if len(line.split()) > HEADING_MAX_WORDS:
+        return True
+    words = line.split()
+    if len(words) > HEADING_MAX_WORDS:
         return False
     # a table row or label with figures ("Net revenue $ 1,234") carries data; years and
     # ordinals ("The 1st ... Dialogue Held") do not
-    if re.search(r"\d", ORDINAL.sub("", YEAR_WORD.sub("", line))):
-        return False
-    return before in ("", "\n") and after in ("", "\n")
+    figures = bool(re.search(r"\d", ORDINAL.sub("", YEAR_WORD.sub("", line))))
+    if all(is_headline(part) for part in line.splitlines() if part.strip()):
+        return not figures or len(words) >= HEADLINE_WITH_FIGURES_MIN_WORDS
+    return not figures and not _PROSE.search(line)

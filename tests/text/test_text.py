@@ -36,10 +36,30 @@ def test_a_headline_line_ends_a_sentence_but_a_wrapped_line_does_not():
         ("Net revenue $ 1,234", False),
         ("The ministry will invest $10 million.", False),
         ("The 1st Korea-US Dialogue Held", True),
+        # a headline carrying a figure is still a headline (the seed page's third title line)
+        ("$10 Million Support for Research Cooperation in the Bioeconomy Sector", True),
+        ("Parts and materials technology development", True),  # a section label: no verb
+        # a line is not a heading merely because it lacks its closing period
+        ("The science minister visited Washington in May 2024 to discuss quantum research", False),
+        ("Korea will host the AI summit next year", False),
+        ("$2.5 billion for secure 5G and 6G networks", False),  # an unpunctuated fact-sheet bullet's text
+        ("Total Revenue 1,234", False),  # a short table row with figures is data
     ],
 )
 def test_headings(line, heading):
     assert is_heading(line, "", "") is heading
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        "- Korea and the U.S. will launch a quantum working group",
+        "• The two sides agreed to expand joint research support",
+        "3) NIST and KRISS to cooperate on quantum computing",
+    ],
+)
+def test_unpunctuated_bullet_items_are_not_headings(item):
+    assert not is_heading(item, "\n", "\n")
 
 
 def test_a_headline_is_title_case_and_short():
