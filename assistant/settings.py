@@ -131,6 +131,7 @@ class ReaderSettings:
     """The trained reader that decides whether and where passages answer (``answer``)."""
 
     engine: str = "onnx"  # "onnx" or "torch" (the same weights on PyTorch)
+    model_dir: Path | None = None  # a reader exported by training/export_reader.py; None: the packaged one
     passages: int = 2  # top retrieved passages the reader reads (2 of 1-8 measured best on dev data)
     citations: int = 2  # at most this many quoted sentences per answer
     second_citation_margin: float = 0.15  # a further quote must be at most this much less probable than the first
@@ -311,6 +312,9 @@ ENVIRONMENT: tuple[EnvVar, ...] = (
         "ASSISTANT_READER_ENGINE", "reader.engine", _choice("onnx", "torch"), "engine that runs the trained reader: `onnx` or `torch` (same weights)"
     ),
     EnvVar("ASSISTANT_READER_PASSAGES", "reader.passages", int, "top passages the reader reads per question"),
+    EnvVar(
+        "ASSISTANT_READER_DIR", "reader.model_dir", Path, "an exported reader to use instead of the packaged one (`training/export_reader.py --dest`)"
+    ),
     EnvVar("ASSISTANT_LLM_URL", "llm.url", str, "OpenAI-compatible server that writes answers; unset = extractive answers"),
     EnvVar("ASSISTANT_LLM_MODEL", "llm.model", str, "model name to request from that server"),
     EnvVar("ASSISTANT_LLM_TIMEOUT", "llm.timeout_s", float, "seconds to wait for the LLM before the extractive answer is shown"),

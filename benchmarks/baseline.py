@@ -1,11 +1,15 @@
-"""The answerer before the reader, run from its own commit, for side-by-side figures.
+"""Earlier answerers, each run from its own commit, for side-by-side figures.
 
-The similarity answerer (sentence scores from cosine, keyword coverage and hand-set weights, a
-four-feature logistic refusal and answer-type rules) was deleted when the trained reader
-replaced it. To keep measuring the two in one run, this module checks that commit out into a
-git worktree, asks it every question in a subprocess (its package first on ``PYTHONPATH``) and
-replays its answers into ``assistant.evaluate.evaluate``, so both are scored by the same code.
-Needs the repository's history (``git``); without it the baseline is skipped.
+* ``similarity`` (``COMMIT``): sentence scores from cosine, keyword coverage and hand-set weights,
+  a four-feature logistic refusal and answer-type rules; deleted when the trained reader replaced it.
+* ``reader v1`` (``READER_V1``): the first trained reader (one CPU epoch) deciding on its
+  probability alone; replaced by the reader trained further with near-miss negatives and the
+  decision that checks what was asked.
+
+To keep measuring them in the same run as the current answerer, this module checks the commit
+out into a git worktree, asks it every question in a subprocess (its package first on
+``PYTHONPATH``) and replays its answers into ``assistant.evaluate.evaluate``, so all are scored by
+the same code. Needs the repository's history (``git``); without it the baselines are skipped.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from assistant.schema import Answer, Citation, Passage
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMIT = "1e162ee"  # "Answer kind worked out once per question ...": the last commit before the reader
+READER_V1 = "ef49dab"  # the last commit with the one-epoch reader and its probability threshold
+BASELINES = {"similarity": COMMIT, "reader v1": READER_V1}
 
 _ASK = r"""
 import json, sys, time
@@ -43,15 +49,15 @@ class BaselineUnavailable(RuntimeError):
     pass
 
 
-def worktree(cache: Path) -> Path:
-    """A checkout of the baseline commit under ``cache`` (made once)."""
-    path = cache / f"baseline-{COMMIT}"
-    if (path / "assistant" / "answering.py").is_file():
+def worktree(cache: Path, commit: str = COMMIT) -> Path:
+    """A checkout of a baseline commit under ``cache`` (made once)."""
+    path = cache / f"baseline-{commit}"
+    if (path / "assistant" / "__init__.py").is_file():
         return path
     try:
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "-f", "--detach", str(path), COMMIT], check=True, capture_output=True, text=True)
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "-f", "--detach", str(path), commit], check=True, capture_output=True, text=True)
     except (OSError, subprocess.CalledProcessError) as e:
-        raise BaselineUnavailable(f"cannot check out {COMMIT}: {getattr(e, 'stderr', e)}") from e
+        raise BaselineUnavailable(f"cannot check out {commit}: {getattr(e, 'stderr', e)}") from e
     return path
 
 
@@ -73,9 +79,9 @@ class ReplayBot:
         return Answer(**{k: v for k, v in d.items() if k in Answer.__dataclass_fields__})
 
 
-def run(corpus: Path, index: Path, questions: list[EvalQuestion], cache: Path) -> ReplayBot:
-    """Ask the baseline every question over ``corpus`` (its own index at ``index``)."""
-    wt = worktree(cache)
+def run(corpus: Path, index: Path, questions: list[EvalQuestion], cache: Path, commit: str = COMMIT) -> ReplayBot:
+    """Ask the baseline at ``commit`` every question over ``corpus`` (its own index at ``index``)."""
+    wt = worktree(cache, commit)
     env = {**os.environ, "PYTHONPATH": str(wt)}
     stdin = "".join(json.dumps({"question": q.question, "retrieve": bool(q.gold_source)}) + "\n" for q in questions)
     out = subprocess.run([sys.executable, "-c", _ASK, str(corpus), str(index)], input=stdin, capture_output=True, text=True, cwd=wt, env=env)

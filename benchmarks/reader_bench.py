@@ -6,17 +6,18 @@
 
 * ``squad``: the shipped reader on the SQuAD 2.0 dev articles it was not trained on
   (``training/data.py:split_squad2``), one question + its paragraph at a time, answered when
-  the reader's probability clears the shipped threshold; scored by the official
-  ``evaluate-v2.0.py`` (EM, F1, HasAns, NoAns).
+  the answer decision says so (and, for comparison, when the reader's probability alone clears
+  its threshold); scored by the official ``evaluate-v2.0.py`` (EM, F1, HasAns, NoAns).
 * ``answers``: ``assistant eval`` metrics for the seed questions, both blind seed sets, the
-  cooperation questions, their holdout, the blind cooperation set and ClapNQ test, with the
-  reader and the earlier similarity answerer side by side in the same run (the latter from its
-  own commit, see ``benchmarks/baseline.py``; ``--no-baseline`` skips it).
+  cooperation questions, their holdout and blind sets, the near-miss pairs, the analyst blind set
+  and ClapNQ test, with the current answerer and the earlier ones side by side in the same run:
+  the first trained reader (``reader v1``) and the similarity answerer, each from its own commit
+  (``benchmarks/baseline.py``; ``--no-baseline`` skips them).
 * ``speed``: ``ask()`` p50/p95 with the default k on the seed corpus, word pieces the reader
   scores per question, reader time per passage.
-* ``--calibrate``: the threshold that maximises mean balanced accuracy (answered answerable +
-  refused unanswerable) over the development sets only — ClapNQ dev, ``benchmarks/questions/seed_questions.jsonl``
-  and ``benchmarks/questions/coop_questions.jsonl`` — written into ``reader.json``.
+* ``--calibrate``: ``benchmarks/decision_fit.py``: the reader's threshold and the answer decision
+  (probability + checks), fitted on the development sets only — the seed and cooperation
+  questions, the near-miss pairs and ClapNQ dev — and written into ``reader.json``.
 
 Results go to ``benchmarks/results/reader.json``.
 """
@@ -34,10 +35,12 @@ from pathlib import Path
 import numpy as np
 
 import assistant  # noqa: F401  (offline environment)
-from assistant.answer.reader import MODEL_DIR, Reader
+from assistant.answer.checks import Checks, run_checks
+from assistant.answer.reader import Reader
 from assistant.core import Assistant
 from assistant.evaluate import clapnq_corpus, evaluate, parse_questions, read_jsonl
 from assistant.settings import Settings
+from assistant.text.sentences import split_sentences
 from benchmarks.retrieval_bench import CACHE, coop_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,6 +58,8 @@ SETS = [
     ("cooperation", QUESTIONS / "coop_questions.jsonl"),
     ("cooperation holdout", QUESTIONS / "coop_questions_holdout.jsonl"),
     ("cooperation blind", QUESTIONS / "coop_questions_blind.jsonl"),
+    ("near-miss dev", QUESTIONS / "near_miss_dev.jsonl"),
+    ("analyst blind", QUESTIONS / "analyst_blind.jsonl"),
     ("ClapNQ test", CLAPNQ / "test.jsonl"),
 ]
 DEV_SETS = [SEEDS, ("cooperation", QUESTIONS / "coop_questions.jsonl"), ("ClapNQ dev", CLAPNQ / "dev.jsonl")]
@@ -64,7 +69,7 @@ def _corpus(path: Path) -> tuple[str, Path]:
     """(name, folder) of the corpus a question set is asked over."""
     if path.parent == CLAPNQ:
         return "clapnq", clapnq_corpus(CLAPNQ / "passages.jsonl", Settings.from_env().cache_dir)
-    if path.name.startswith("coop"):
+    if path.name.startswith(("coop", "near_miss", "analyst")):
         return "coop", coop_corpus()
     return "seeds", ROOT / "docs_corpus"
 
@@ -77,24 +82,15 @@ def _bot(path: Path) -> Assistant:
 # --------------------------------------------------------------------------- SQuAD 2.0
 
 
-def squad(reader: Reader, articles: int | None = None) -> dict:
-    """The official scorer over the held-out articles (the first ``articles`` of them, if given)."""
-    from training.data import split_squad2
+def _squad_checks(question: str, context: str, start: int, end: int) -> Checks:
+    """The decision's checks on a SQuAD paragraph: the span's sentence, the one before, no title."""
+    sents = split_sentences(context) or [(0, len(context))]
+    n = next((i for i, (a, b) in enumerate(sents) if a <= start < b), len(sents) - 1)
+    before = context[sents[n - 1][0] : sents[n - 1][1]] if n else ""
+    return run_checks(question, context[start:end], context[sents[n][0] : sents[n][1]], before, "")
 
-    _, heldout = split_squad2()
-    data = json.loads((SQUAD2 / "dev-v2.0.reconstructed.json").read_text())
-    kept = [a for a in data["data"] if a["title"] in set(heldout)][:articles]
-    preds, probs = {}, {}
-    t0 = time.perf_counter()
-    n = 0
-    for art in kept:
-        for p in art["paragraphs"]:
-            for q in p["qas"]:
-                [r] = reader.read(q["question"], [p["context"]])
-                probs[q["id"]] = r.probability
-                preds[q["id"]] = p["context"][r.start : r.end] if r.probability >= reader.threshold and r.start >= 0 else ""
-                n += 1
-    seconds = time.perf_counter() - t0
+
+def _score(kept: list[dict], preds: dict) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         gold = Path(tmp) / "gold.json"
         gold.write_text(json.dumps({"version": "v2.0", "data": kept}))
@@ -103,14 +99,43 @@ def squad(reader: Reader, articles: int | None = None) -> dict:
         out = subprocess.run([sys.executable, str(SQUAD2 / "evaluate-v2.0.py"), str(gold), str(pred)], capture_output=True, text=True, check=True)
     scores = json.loads(out.stdout)
     return {
-        "articles": len(kept),
-        "questions": n,
-        "threshold": reader.threshold,
         "exact": scores["exact"],
         "f1": scores["f1"],
         "HasAns_exact": scores.get("HasAns_exact"),
         "HasAns_f1": scores.get("HasAns_f1"),
         "NoAns_accuracy": scores.get("NoAns_exact"),
+    }
+
+
+def squad(reader: Reader, articles: int | None = None) -> dict:
+    """The official scorer over the held-out articles (the first ``articles`` of them, if given):
+    answered when the decision the assistant uses says so (``decision``), and — for comparison —
+    when the reader's probability alone clears its threshold (``probability_only``)."""
+    from training.data import split_squad2
+
+    _, heldout = split_squad2()
+    data = json.loads((SQUAD2 / "dev-v2.0.reconstructed.json").read_text())
+    kept = [a for a in data["data"] if a["title"] in set(heldout)][:articles]
+    decide = reader.decision
+    preds, alone = {}, {}
+    t0 = time.perf_counter()
+    n = 0
+    for art in kept:
+        for p in art["paragraphs"]:
+            for q in p["qas"]:
+                [r] = reader.read(q["question"], [p["context"]])
+                span = p["context"][r.start : r.end] if r.start >= 0 else ""
+                alone[q["id"]] = span if r.probability >= reader.threshold else ""
+                ok = r.start >= 0 and decide.score(r.probability, _squad_checks(q["question"], p["context"], r.start, r.end)) >= decide.threshold
+                preds[q["id"]] = span if ok else ""
+                n += 1
+    seconds = time.perf_counter() - t0
+    return {
+        "articles": len(kept),
+        "questions": n,
+        "threshold": decide.threshold,
+        **_score(kept, preds),
+        "probability_only": {"threshold": reader.threshold, **_score(kept, alone)},
         "ms_per_question": 1000 * seconds / max(1, n),
     }
 
@@ -131,7 +156,8 @@ def answers(with_baseline: bool = True) -> dict:
         runs = [("reader", lambda: _bot(path))]
         if with_baseline:  # after the reader's run, on the same index (indexing did not change)
             cname, corpus = _corpus(path)
-            runs.append(("similarity", lambda: baseline.run(corpus, CACHE / "indexes" / f"{cname}-assistant", qs, CACHE)))
+            for label, commit in baseline.BASELINES.items():
+                runs.append((label, lambda commit=commit: baseline.run(corpus, CACHE / "indexes" / f"{cname}-assistant", qs, CACHE, commit)))
         for answerer, make in runs:
             try:
                 bot = make()
@@ -139,7 +165,7 @@ def answers(with_baseline: bool = True) -> dict:
                 print(f"  baseline unavailable: {e}", file=sys.stderr)
                 continue
             res = evaluate(bot, qs)
-            if answerer == "similarity":
+            if answerer in baseline.BASELINES:
                 baseline.fix_latency(res["metrics"], bot)
             out[name][answerer] = res["metrics"]
             out[name][answerer + "_rows"] = [r for r in res["rows"] if r.get("answerable") != (r.get("grounded") and r.get("correct", True))]
@@ -211,31 +237,11 @@ def cold_ask() -> float:
 
 
 def calibrate(write: bool) -> dict:
-    """Choose the threshold on development data from each question's best reader probability."""
-    per_set = {}
-    for name, path in DEV_SETS:
-        qs = parse_questions(read_jsonl(path))
-        bot = _bot(path)
-        per_set[name] = [(bot.ask(q.question).confidence or 0.0, q.answerable) for q in qs]
+    """The reader's own threshold and the answer decision, both chosen on development data only
+    (``benchmarks/decision_fit.py``)."""
+    from benchmarks import decision_fit
 
-    def balanced(t: float, rows) -> float:
-        pos = [p >= t for p, a in rows if a]
-        neg = [p < t for p, a in rows if not a]
-        return (np.mean(pos) + np.mean(neg)) / 2
-
-    grid = np.round(np.linspace(0.05, 0.95, 91), 3)
-    scores = {float(t): float(np.mean([balanced(t, rows) for rows in per_set.values()])) for t in grid}
-    best = max(scores.items(), key=lambda kv: (round(kv[1], 4), kv[0]))[0]
-    report = {"threshold": best, "objective": scores[best], "by_set": {n: balanced(best, rows) for n, rows in per_set.items()}}
-    print(json.dumps(report, indent=1))
-    if write:
-        cfg_path = MODEL_DIR / "reader.json"
-        cfg = json.loads(cfg_path.read_text())
-        cfg["threshold"] = best
-        cfg["threshold_chosen_on"] = {"sets": [n for n, _ in DEV_SETS], "objective": "mean balanced accuracy", **report}
-        cfg_path.write_text(json.dumps(cfg, indent=1, ensure_ascii=False) + "\n")
-        print(f"wrote threshold {best} into {cfg_path}")
-    return report
+    return decision_fit.run(Reader.shared(), write)
 
 
 def table(results: dict) -> str:
@@ -246,8 +252,13 @@ def table(results: dict) -> str:
             f"SQuAD 2.0 dev, {s['articles']} held-out articles ({s['questions']} q): EM {s['exact']:.1f} F1 {s['f1']:.1f} "
             f"HasAns EM {s['HasAns_exact']:.1f} F1 {s['HasAns_f1']:.1f} NoAns acc {s['NoAns_accuracy']:.1f} ({s['ms_per_question']:.0f} ms/q)"
         )
+        if "probability_only" in s:
+            po = s["probability_only"]
+            lines.append(
+                f"  probability alone (threshold {po['threshold']}): EM {po['exact']:.1f} F1 {po['f1']:.1f} NoAns acc {po['NoAns_accuracy']:.1f}"
+            )
     for name, by in results.get("answers", {}).items():
-        for answerer in ("similarity", "reader"):
+        for answerer in ("similarity", "reader v1", "reader"):
             m = by.get(answerer)
             if m:
                 lines.append(f"{name:22s} {answerer:10s} " + "  ".join(f"{k}={m[k]:.3f}" for k in KEYS if m.get(k) is not None))

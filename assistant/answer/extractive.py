@@ -4,8 +4,11 @@ The trained reader (``reader``) reads the question together with each of the top
 passages and gives the probability that the passage answers it and the answer span. The answer
 quotes the whole sentence around the best span, exactly as it stands in the document, with
 ``[n]`` after it (``quotes``); ``Answer.short`` is the span itself. When no passage clears the
-reader's threshold (chosen on development data, stored with the model) the answer says the
+threshold (chosen on development data, stored with the model) the answer says the
 documents do not answer the question, with the closest passages as related, instead of guessing.
+
+Whether a read answers is decided by ``decision``: the reader's probability together with checks of
+what was asked (``checks``: the span's answer type, the question's anchors, keyword coverage).
 """
 
 from __future__ import annotations
@@ -15,10 +18,17 @@ from collections.abc import Sequence
 from ..index.sentences import SentenceVectors
 from ..schema import Answer, Passage
 from ..settings import ReaderSettings
+from .checks import Checks, run_checks
 from .follow_up import follow_up_topic
 from .messages import NO_PASSAGE, NOT_IN_RELATED, cross_lingual_note, for_question
-from .quotes import compose, read_passages
+from .quotes import Read, compose, read_passages, refocus
 from .reader import Reader
+
+
+def check_read(question: str, r: Read) -> Checks:
+    """The checks of one read: its span, its quote, the sentence before, its document's title and date."""
+    a, b = r.quote()
+    return run_checks(question, r.text(r.start, r.end), r.text(a, b), r.before(), r.passage.title, r.passage.date)
 
 
 def reader_answer(
@@ -45,10 +55,16 @@ def reader_answer(
     reads = read_passages(reader, sentences, read_q, passages, topic, settings.passages)
     if topic and not any(r.probability >= reader.threshold and r.start >= 0 for r in reads):
         reads = read_passages(reader, sentences, read_q, passages, set(), settings.passages)
+    decide = reader.decision
+    for r in reads:
+        if r.start >= 0:
+            refocus(reader, read_q, r)
+            r.checks = check_read(read_q, r)
+            r.score = decide.score(r.probability, r.checks)
     # only a read with an answer span can answer (a passage whose sentences are all headings has none)
-    best = max((r.probability for r in reads if r.start >= 0), default=0.0)
-    if best < reader.threshold:
+    best = max((r.confidence for r in reads if r.start >= 0), default=0.0)
+    if best < decide.threshold:
         return Answer(for_question(NOT_IN_RELATED, question), grounded=False, related=list(passages[:3]), confidence=round(best, 4))
-    text, cites, short = compose(reads, reader.threshold, settings.citations, settings.second_citation_margin)
+    text, cites, short = compose(reads, decide.threshold, settings.citations, settings.second_citation_margin)
     note = cross_lingual_note(question, [c.quote for c in cites])
     return Answer(text, cites, grounded=True, short=short or None, confidence=round(best, 4), note=note)

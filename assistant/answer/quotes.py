@@ -7,6 +7,7 @@ quoted (``text.headings``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -15,6 +16,7 @@ from ..schema import Citation, Passage
 from ..text.headings import is_heading
 from ..text.keywords import tokenize
 from ..text.sentences import split_sentences
+from .checks import Checks, coverage
 from .reader import Reader
 
 NEAR_DUPLICATE = 0.7  # share of the shorter quote's keywords in the other: the same fact twice
@@ -61,6 +63,23 @@ class Read:
     probability: float = 0.0
     start: int = -1  # the answer span, document offsets
     end: int = -1
+    checks: Checks | None = None  # what was asked against what was found (``checks``)
+    score: float | None = None  # the decision's probability that this read answers (``decision``)
+
+    @property
+    def confidence(self) -> float:
+        """The decision's score where there is one, else the reader's probability."""
+        return self.probability if self.score is None else self.score
+
+    def text(self, a: int, b: int) -> str:
+        """Document text [a, b) of this read's passage."""
+        return self.passage.text[a - self.passage.start : b - self.passage.start]
+
+    def before(self) -> str:
+        """The quotable sentence before the quote ("" when the quote opens the passage)."""
+        a, _ = self.quote()
+        prev = [(x, y) for x, y in self.sentences if y <= a]
+        return self.text(*prev[-1]) if prev else ""
 
     def quote(self) -> tuple[int, int]:
         """Whole sentences around the answer span."""
@@ -93,15 +112,47 @@ def read_passages(reader: Reader, sentences: SentenceVectors, question: str, pas
     return reads
 
 
+# where one sentence gives two sides or two parties: "On the Korean side, A, B and C participated,
+# while on the U.S. side, D and E attended."
+_CLAUSE_BREAK = re.compile(r";\s+|,\s+(?=(?:while|whereas|but|and on|and in|and for)\b)")
+
+
+def refocus(reader: Reader, question: str, r: Read) -> None:
+    """Move the answer span to the clause of its sentence that the question is about.
+
+    The reader may pick the right sentence but the wrong side of it ("Who attended from the U.S.
+    side?" answered with a Korean ministry from the sentence's first clause). When another clause
+    covers more of the question's keywords than the span's clause, the span is read again inside
+    that clause only.
+    """
+    if r.start < 0:
+        return
+    a, b = r.quote()
+    quote = r.text(a, b)
+    cuts = [0] + [m.end() for m in _CLAUSE_BREAK.finditer(quote)] + [len(quote)]
+    clauses = [(a + x, a + y) for x, y in zip(cuts, cuts[1:]) if y > x]
+    if len(clauses) < 2:
+        return
+    cover = [coverage(question, r.text(x, y)) for x, y in clauses]
+    mine = next((n for n, (x, y) in enumerate(clauses) if x <= r.start < y), 0)
+    best = max(range(len(clauses)), key=lambda n: cover[n])
+    if cover[best] <= cover[mine]:
+        return
+    x, y = clauses[best]
+    [got] = reader.read(question, [r.text(x, y)])
+    if got.start >= 0:
+        r.start, r.end = x + got.start, x + got.end
+
+
 def compose(reads: list[Read], threshold: float, max_citations: int = 2, margin: float = 0.15) -> tuple[str, list[Citation], str]:
     """The answer text, its citations and the short answer, from the reads above the threshold.
 
     The most probable read leads; another that clears the threshold too, nearly as probable and
     quoting other text, is added (two facts in two sentences)."""
-    ranked = sorted((r for r in reads if r.probability >= threshold and r.start >= 0), key=lambda r: -r.probability)
+    ranked = sorted((r for r in reads if r.confidence >= threshold and r.start >= 0), key=lambda r: -r.confidence)
     chosen: list[tuple[Read, int, int, str]] = []  # read, quote start, end, quote text
     for r in ranked:
-        if len(chosen) >= max_citations or r.probability < ranked[0].probability - margin:
+        if len(chosen) >= max_citations or r.confidence < ranked[0].confidence - margin:
             break
         a, b = r.quote()
         text = r.passage.text[a - r.passage.start : b - r.passage.start]
@@ -119,7 +170,7 @@ def compose(reads: list[Read], threshold: float, max_citations: int = 2, margin:
             quote=text,
             start=a,
             end=b,
-            score=round(r.probability, 4),
+            score=round(r.confidence, 4),
             context=r.passage.text,
             context_start=r.passage.start,
             answer_start=r.start,

@@ -33,6 +33,7 @@ import numpy as np
 
 from ..errors import ReaderError
 from ..settings import Settings
+from .decision import Decision
 
 MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "reader"
 _SHARED: dict[tuple[str, str, int], Reader] = {}
@@ -65,6 +66,26 @@ def best_span(start: np.ndarray, end: np.ndarray, allowed: np.ndarray, max_token
     flat = int(np.argmax(scores))
     i, j = divmod(flat, len(idx))
     return int(idx[i]), int(idx[j]), float(scores[i, j])
+
+
+def onnx_weights(path: Path) -> dict[str, np.ndarray]:
+    """The trained weights, read out of an exported reader's ONNX file, under their PyTorch names.
+
+    The exporter keeps parameter names, except for the Linear layers' weights, which it stores
+    transposed under generated names; their MatMul node names carry the module path. Training
+    warm-starts from the shipped model through this too, so the ONNX file is the one source.
+    """
+    import onnx
+    from onnx import numpy_helper
+
+    graph = onnx.load(str(path)).graph
+    inits = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
+    state = {k: v for k, v in inits.items() if not k.startswith("onnx::")}
+    for node in graph.node:
+        if node.op_type == "MatMul" and node.input[1].startswith("onnx::") and node.input[1] in inits:
+            module = node.name.strip("/").rsplit("/", 1)[0].replace("/", ".")
+            state[module + ".weight"] = inits[node.input[1]].T
+    return state
 
 
 def _whole_words(text: str, a: int, b: int) -> tuple[int, int]:
@@ -103,6 +124,7 @@ class Reader:
             if not (self.model_dir / name).is_file():
                 raise ReaderError(f"reader model file missing: {self.model_dir / name}; reinstall the package")
         self.threshold = float(self.config["threshold"])
+        self.decision = Decision.from_config(self.config, self.threshold)  # whether a read answers (decision.py)
         self.max_length = int(self.config.get("max_length", 256))
         self.max_answer_tokens = int(self.config.get("max_answer_tokens", 30))
         from tokenizers import Tokenizer
@@ -125,8 +147,9 @@ class Reader:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Reader:
-        """The shared packaged reader with the engine and threads ``settings`` name."""
-        return cls.shared(MODEL_DIR, settings.reader.engine, settings.encoder.threads)
+        """The shared reader (the packaged one unless ``settings.reader.model_dir`` names another)
+        with the engine and threads ``settings`` name."""
+        return cls.shared(settings.reader.model_dir or MODEL_DIR, settings.reader.engine, settings.encoder.threads)
 
     # ------------------------------------------------------------------ engines
 
@@ -143,31 +166,13 @@ class Reader:
 
         return run
 
-    def _weights(self) -> dict:
-        """The trained weights, read out of the ONNX file, under their PyTorch names.
-
-        The exporter keeps parameter names, except for the Linear layers' weights, which it
-        stores transposed under generated names; their MatMul node names carry the module path.
-        """
-        import onnx
-        from onnx import numpy_helper
-
-        graph = onnx.load(str(self.model_dir / "model.onnx")).graph
-        inits = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
-        state = {k: v for k, v in inits.items() if not k.startswith("onnx::")}
-        for node in graph.node:
-            if node.op_type == "MatMul" and node.input[1].startswith("onnx::") and node.input[1] in inits:
-                module = node.name.strip("/").rsplit("/", 1)[0].replace("/", ".")
-                state[module + ".weight"] = inits[node.input[1]].T
-        return state
-
     def _torch(self):
         import torch
         from transformers import BertConfig, BertModel
 
         from ..encode.embedder import model_path
 
-        state = {k: torch.from_numpy(v.copy()).float() for k, v in self._weights().items()}
+        state = {k: torch.from_numpy(v.copy()).float() for k, v in onnx_weights(self.model_dir / "model.onnx").items()}
         encoder = BertModel(BertConfig.from_pretrained(str(model_path())), add_pooling_layer=False)
         missing, unexpected = encoder.load_state_dict({k[len("encoder.") :]: v for k, v in state.items() if k.startswith("encoder.")}, strict=False)
         if unexpected or any(not k.endswith("position_ids") for k in missing):

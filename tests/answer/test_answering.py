@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import statistics
 import subprocess
 import sys
@@ -48,7 +49,7 @@ def test_every_citation_is_verbatim_document_text(seed_eval):
 def test_answer_shape(seed_bot):
     ans = seed_bot.ask("How much will be invested in bioeconomy research?")
     assert ans.grounded and "$10 million" in ans.text and "[1]" in ans.text
-    assert ans.answerer == "reader" and ans.confidence >= seed_bot.reader.threshold
+    assert ans.answerer == "reader" and ans.confidence >= seed_bot.reader.decision.threshold
     assert 1 <= len(ans.citations) <= seed_bot.settings.reader.citations
     c = ans.citations[0]
     assert c.n == 1 and c.title and c.source.endswith(".md") and c.page is None
@@ -60,8 +61,6 @@ def test_answer_shape(seed_bot):
     assert c.start <= c.answer_start < c.answer_end <= c.end
     assert c.quote[c.answer_start - c.start : c.answer_end - c.start] == ans.short
     # Markers only refer to existing citations.
-    import re
-
     assert {int(n) for n in re.findall(r"\[(\d+)\]", ans.text)} == {c.n for c in ans.citations}
 
 
@@ -110,13 +109,19 @@ def test_follow_up_uses_the_conversation(seed_bot):
     assert "batter" in a2.text.lower()
 
 
-def test_a_follow_up_answers_about_its_new_topic(seed_bot):
+def test_a_follow_up_is_about_its_new_topic(seed_bot):
+    """ "And what about semiconductors?" asks how much money goes to semiconductors: the
+    bioeconomy sentence must not answer it again, and since no document gives a semiconductor
+    amount, the honest answer is a refusal (or a semiconductor sentence with an amount)."""
     first = "How much money will go to bioeconomy research?"
     a1 = seed_bot.ask(first)
     assert a1.grounded and "$10 million" in a1.short
     a2 = seed_bot.ask("And what about semiconductors?", history=[(first, a1.text)])
-    assert a2.grounded, a2.text
-    assert "semiconductor" in a2.citations[0].quote.lower() and "$10 million" not in a2.short
+    if a2.grounded:
+        assert "semiconductor" in a2.citations[0].quote.lower() and "$10 million" not in (a2.short or "")
+        assert a2.short and re.search(r"[$₩]|\bwon\b|dollars", a2.short), a2.text
+    else:
+        assert "do not answer" in a2.text
 
 
 def test_no_repeated_facts(seed_bot):

@@ -1,0 +1,172 @@
+"""Checks of what was asked against what a read found: cheap to compute, hard to learn from little data.
+
+The reader's probability says "this passage is about the question"; it does not reliably say "this
+passage gives the asked detail" (``../shared/notes/near-misses.md``: 0.82-0.98 for near misses and
+answerable twins alike). What separates a near miss is usually one constraint the quote lacks or
+contradicts, so the decision (``decision.py``) combines the probability with three checks:
+
+* ``type_match``: the span holds the kind of answer asked for. "How many jobs" wants a count (not
+  a money amount, not a year), "how much ... invest" an amount of money, "when" a date, "who" a
+  name the question does not already use, "where" a place.
+* ``anchor_match``: the years and ordinals the question pins the event down with ("the *second*
+  dialogue", "in *2024*") occur around the quote (the sentence before it, the document's title and
+  date). "Who chaired the second dialogue?" over a text about the first one fails here.
+* ``coverage``: the share of the question's keywords in the quoted sentence, the sentence before it
+  and the document title: "the budget of the *AI working group*" answered from a sentence about
+  research institutes' budgets covers little of the question.
+
+    checks = run_checks(question, span, quote, before, title, date)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..text.dates import QUERY_YEAR
+from ..text.keywords import tokenize
+
+ORDINAL_WORDS = {w: n for n, w in enumerate("first second third fourth fifth sixth seventh eighth ninth tenth".split(), 1)}
+_ORDINAL = re.compile(r"\b(" + "|".join(ORDINAL_WORDS) + r")\b|\b(\d{1,2})(?:st|nd|rd|th)\b", re.I)
+_NUMBER = re.compile(
+    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion|trillion|dozen|half|percent)\b",
+    re.I,
+)
+_DATE = re.compile(
+    r"\b(1\d{3}|20\d\d)s?\b|\b(january|february|march|april|may|june|july|august|september|october|november|december|century|decade)\b"
+    r"|\b(jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.?\s+\d{1,2}\b|\b(next|last|this|the same) (year|month|week|day)\b"
+    r"|\b(on the \d{1,2}(st|nd|rd|th))\b|\b(today|yesterday|tomorrow|soon|early|late|mid)\b|\b(spring|summer|autumn|fall|winter)\b",
+    re.I,
+)
+_MONEY = re.compile(r"[$€£¥₩]|\b(dollars?|won|euros?|yen|usd|krw)\b", re.I)
+_NAME = re.compile(r"\b[A-Z][\w.'’&-]*(?:\s+(?:of|the|and|for|on)?\s*[A-Z][\w.'’&-]*)*")
+
+_MONEY_QUESTION = re.compile(
+    r"\bhow much\b(?:\s+\S+){0,4}?\s+(money|fund\w*|invest\w*|cost\w*|pay\w*|paid|budget\w*|spen[dt]\w*|commit\w*|pledg\w*|pric\w*|worth|revenue\w*|earn\w*|"
+    r"dollars?|won|support\w*|grant\w*|financ\w*|allocat\w*|contribut\w*|provid\w*)\b"
+    r"|\bwhat(?: is|'s| was| are| were| will be)? (?:the |its |their )?(size of the |total |annual |combined |overall )?(budget|cost|price|funding|investment|value)\b"
+    r"|\bhow much (money|funding|investment)\b|\bwhat did\b.*\b(pay|spend|cost)\b",
+    re.I,
+)
+_QUESTION_KINDS = [
+    (re.compile(r"\b(what|which) (exact )?(date|day)\b", re.I), "day"),
+    (re.compile(r"\b(when|what year|which year|what month|which month|since when)\b", re.I), "date"),
+    (re.compile(r"\bhow many\b|\bwhat (number|percentage|percent|share|proportion|fraction) of\b|\bat what age\b", re.I), "count"),
+    (re.compile(r"\bhow (much|long|old|far|big|large|often|tall|high)\b|\bwhat (percentage|percent|amount|share)\b", re.I), "number"),
+    (re.compile(r"\b(who|whom|whose)\b", re.I), "name"),
+    (
+        re.compile(r"\bwhere\b|\b(what|which) (city|country|countries|state|states|province|region|town|place|location|site|port|county)\b", re.I),
+        "place",
+    ),
+]
+_PARTS = re.compile(r",?\s+and\s+(?=(?:what|when|where|who|which|how|by when|in what|at what)\b)", re.I)
+_MONEY_COUNT = re.compile(r"\bhow many (dollars|won|yen|euros)\b", re.I)
+_DAY = re.compile(
+    r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b|\b\d{1,2}\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b"
+    r"|\b(on )?the \d{1,2}(st|nd|rd|th)\b|\b\d{4}-\d\d-\d\d\b|\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|tomorrow)\b",
+    re.I,
+)
+_YEARS = re.compile(r"^\s*(1\d{3}|20\d\d)s?(\s*[-–]\s*(1\d{3}|20\d\d|\d\d))?\s*$")
+_WHY_HOW = re.compile(r"^\s*(why|how (do|does|did|will|would|can|could|is|are|was|were)\b)", re.I)
+# a rank or a change, not a place or an amount: "Where does the U.S. rank ...?", "By how much will it rise?"
+_UNTYPED = re.compile(r"\bwhere\b.*\b(rank|stand)s?\b|\bby how much\b", re.I)
+
+
+@dataclass(frozen=True)
+class Checks:
+    """The checks of one read, each in [0, 1] (0.5: the question gives nothing to check)."""
+
+    type_match: float
+    anchor_match: float
+    coverage: float
+
+
+def answer_kind(question: str) -> str | None:
+    """What the question asks for: "date", "money", "count", "number", "name", "place", or None."""
+    if _WHY_HOW.match(question) or _UNTYPED.search(question):
+        return None  # a reason or a method, a rank or a change: any span shape can hold it
+    if _MONEY_COUNT.search(question):
+        return "money"
+    if _MONEY_QUESTION.search(question) and not re.search(r"\b(when|who|where|how many)\b", question, re.I):
+        return "money"
+    for pattern, kind in _QUESTION_KINDS:
+        if pattern.search(question):
+            return kind
+    return None
+
+
+def type_match(question: str, span: str, after: str = "") -> float:
+    """1 if the answer span holds the kind of thing the question asks for, 0 if not, 0.5 if untyped.
+
+    ``after`` is the text right after the span: "200 billion" is an amount of money when "won" follows.
+    A question of several parts ("How much ..., and by when?") is matched by any of its parts.
+    """
+    parts = _PARTS.split(question)
+    if len(parts) > 1:
+        return max(type_match(part, span, after) for part in parts)
+    kind = answer_kind(question)
+    if kind is None or not span.strip():
+        return 0.5
+    if kind == "day":
+        return float(bool(_DAY.search(span)))
+    if kind == "date":
+        return float(bool(_DATE.search(span)))
+    if kind == "money":
+        return float(bool(_MONEY.search(span) or _MONEY.match(after.lstrip()[:8])) and bool(_NUMBER.search(span)))
+    if kind == "count":
+        # a count of things: a figure that is neither an amount of money nor a bare year
+        return float(bool(_NUMBER.search(span)) and not _MONEY.search(span) and not _YEARS.match(span))
+    if kind == "number":
+        return float(bool(_NUMBER.search(span)))
+    q_words = {w.lower() for w in re.findall(r"\w+", question)}
+    for m in _NAME.finditer(span):
+        if any(w.lower() not in q_words for w in re.findall(r"\w+", m.group(0))):
+            return 1.0
+    return 0.0
+
+
+def anchors(question: str) -> list[str]:
+    """What pins the asked event down in time or sequence: the years and ordinals of the question
+    ("the *second* summit", "in *2024*"). Names are not anchors: a passage names the countries and
+    agencies of its topic whatever detail it gives, so their presence separates nothing."""
+    out = [f"year:{y}" for y in QUERY_YEAR.findall(question)]
+    out += sorted(_ordinals(question))
+    return out
+
+
+def _ordinals(text: str) -> set[str]:
+    found = set()
+    for m in _ORDINAL.finditer(text):
+        found.add(f"ordinal:{ORDINAL_WORDS.get((m.group(1) or '').lower()) or int(m.group(2))}")
+    return found
+
+
+def anchor_match(question: str, context: str) -> float:
+    """Share of the question's anchors found in the context (1.0 when it has none)."""
+    wanted = anchors(question)
+    if not wanted:
+        return 1.0
+    have = _ordinals(context) | {f"year:{y}" for y in QUERY_YEAR.findall(context)}
+    return sum(a in have for a in wanted) / len(wanted)
+
+
+# the words that ask rather than name ("how much", "which"): never in the answer's sentence
+_ASKING = frozenset(tokenize("how much many what which who whom whose when where why"))
+
+
+def coverage(question: str, text: str) -> float:
+    """Share of the question's keywords in the text (1.0 for a question without keywords)."""
+    q = set(tokenize(question)) - _ASKING
+    if not q:
+        return 1.0
+    return len(q & set(tokenize(text))) / len(q)
+
+
+def run_checks(question: str, span: str, quote: str, before: str, title: str, date: str | None = None) -> Checks:
+    """All checks of one read: ``span`` is the answer span, ``quote`` its sentence(s), ``before``
+    the sentence before them, ``title`` and ``date`` the document's (a year the question names may
+    be the document's own: "the May 2021 fact sheet")."""
+    local = f"{title}\n{date or ''}\n{before}\n{quote}"
+    at = quote.find(span)
+    after = quote[at + len(span) : at + len(span) + 20] if at >= 0 and span else ""
+    return Checks(type_match=type_match(question, span, after), anchor_match=anchor_match(question, local), coverage=coverage(question, local))

@@ -1,0 +1,90 @@
+"""The checks of what was asked against what a read found, and the decision that combines them."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answer.checks import Checks, anchor_match, answer_kind, coverage, run_checks, type_match
+from assistant.answer.decision import FEATURES, Decision, feature_vector
+
+
+@pytest.mark.parametrize(
+    "question, kind",
+    [
+        ("How much will be invested in bioeconomy research?", "money"),
+        ("What is the total budget of the AI working group?", "money"),
+        ("How many jobs is Amazon's investment expected to create?", "count"),
+        ("When will the channel be launched?", "date"),
+        ("On which exact day in May 2023 was the meeting held?", "day"),
+        ("How many dollars did Seoul commit to COVAX?", "money"),
+        ("Which country chairs the network?", "place"),
+        ("Who co-chaired the dialogue?", "name"),
+        ("Where was the dialogue held?", "place"),
+        ("Why is the minister worried about the new administration?", None),
+        ("By how much will support for joint R&D rise next year?", None),
+        ("Where does the United States rank among foreign investors?", None),
+        ("How much did the new process cut the waiting time for E-2 investor visas?", "number"),
+        ("How will the two countries cooperate on quantum research?", None),
+    ],
+)
+def test_answer_kind(question, kind):
+    assert answer_kind(question) == kind
+
+
+def test_the_span_must_hold_the_kind_asked_for():
+    assert type_match("How much support goes to quantum research?", "$10 million") == 1.0
+    assert type_match("How much support goes to quantum research?", "9th") == 0.0
+    # a count of jobs is neither an amount of money nor a year
+    assert type_match("How many jobs will it create?", "2031") == 0.0
+    assert type_match("How many jobs will it create?", "$5 billion") == 0.0
+    assert type_match("How many jobs will it create?", "1,500 jobs") == 1.0
+    assert type_match("When will it open?", "early next year") == 1.0
+    assert type_match("On which exact day in May was it held?", "May") == 0.0
+    assert type_match("On which exact day in May was it held?", "May 15") == 1.0
+    assert type_match("How many volunteers served?", "1966-1981") == 0.0
+    assert type_match("How much will Amazon invest in Korea, and by when?", "$5 billion") == 1.0  # either part
+    assert type_match("How much do the institutes earn from technology transfer?", "200 billion", after=" won a year") == 1.0
+    assert type_match("Who attended from the U.S. side?", "the Department of State") == 1.0
+    assert type_match("Who attended from the U.S. side?", "the U.S. side") == 0.0  # only the question's own words
+    assert type_match("What did they agree on?", "joint research") == 0.5  # untyped
+
+
+def test_anchors_are_the_years_and_ordinals_of_the_question():
+    text = "The 1st Korea-U.S. Next-Generation Dialogue was held in Seoul in 2023, co-chaired by Jake Sullivan."
+    assert anchor_match("Who co-chaired the first dialogue in Seoul?", text) == 1.0
+    assert anchor_match("Who co-chaired the second dialogue in Seoul?", text) == 0.0
+    assert anchor_match("Who co-chaired the dialogue in 2024?", text) == 0.0
+    assert anchor_match("Who co-chaired the 1st dialogue in 2023?", text) == 1.0
+    assert anchor_match("who co-chaired it?", text) == 1.0  # nothing to pin down
+
+
+def test_coverage_is_the_share_of_question_keywords():
+    assert coverage("budget of the AI working group", "an annual budget of 5 trillion won") < 0.5
+    assert coverage("bioeconomy research support", "support research cooperation in the bioeconomy sector") == 1.0
+
+
+def test_run_checks_reads_span_quote_and_surroundings():
+    c = run_checks(
+        "How much will be invested in bioeconomy research?",
+        "$10 million",
+        "They agreed to support research cooperation in the bioeconomy sector with at least $10 million.",
+        "In the bio field, the two sides set out their plans.",
+        "The 1st Korea-US Dialogue Held",
+        "2023-12-09",
+    )
+    assert c == Checks(type_match=1.0, anchor_match=1.0, coverage=c.coverage) and c.coverage > 0.5
+
+
+def test_a_decision_without_a_model_is_the_reader_probability_and_threshold():
+    d = Decision.from_config({"threshold": 0.7}, 0.7)
+    assert d.threshold == 0.7 and d.score(0.83, Checks(0.0, 0.0, 0.0)) == 0.83
+
+
+def test_a_fitted_decision_weighs_the_checks():
+    cfg = {"decision": {"weights": {"logit": 1.0, "anchor_match": 3.0, "coverage": 3.0}, "bias": -6.0, "threshold": 0.5, "type_veto": True}}
+    d = Decision.from_config(cfg, 0.7)
+    good, wrong_type = Checks(1.0, 1.0, 1.0), Checks(0.0, 1.0, 1.0)
+    assert d.score(0.9, good) > d.threshold and d.score(0.9, wrong_type) == 0.0  # the span of the wrong kind is vetoed
+    second_round, off_topic = Checks(1.0, 0.0, 1.0), Checks(1.0, 1.0, 0.2)
+    assert d.score(0.9, second_round) < d.threshold and d.score(0.9, off_topic) < d.threshold
+    assert len(feature_vector(0.9, good)) == len(FEATURES)
