@@ -30,6 +30,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from assistant.text.sentences import split_sentences
+from training.near_miss import drop_answer, name_spans, swap_anchor
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "train"
 SQUAD1 = SHARED / "squad1.1-train" / "train-v1.1.reconstructed.json"
@@ -98,14 +99,31 @@ def _korean_words(text: str) -> set[str]:
 
 
 def squad1_pairs(
-    n_questions: int, rng: random.Random, path: Path = SQUAD1, titles: list[str] | None = None, source: str = "squad1"
+    n_questions: int,
+    rng: random.Random,
+    path: Path = SQUAD1,
+    titles: list[str] | None = None,
+    source: str = "squad1",
+    skip: int = 0,
+    near_miss: float = 0.0,
+    paragraph: float = 0.2,
 ) -> Iterator[Pair]:
     """Positives and hard negatives from a SQuAD 1.1-format file (SQuAD 1.1 train, or KorQuAD's
-    training articles with ``titles``)."""
+    training articles with ``titles``).
+
+    Questions are taken in a random order fixed by ``rng``'s first draw; ``skip`` passes over the
+    first ones (those an earlier run trained on). With ``near_miss`` > 0 each question also
+    gives, with that probability, a near-miss negative (``training/near_miss.py``): its own
+    answer window with an anchor of the question swapped, or, when it has none, the answer's
+    neighbouring sentences without the answer. ``paragraph`` is the share of positives that are
+    the whole paragraph rather than a sentence window.
+    """
     articles = [a for a in json.loads(path.read_text(encoding="utf-8"))["data"] if titles is None or a["title"] in titles]
     words = _korean_words if path == KORQUAD else _content_words
     items = [(ai, pi, q) for ai, art in enumerate(articles) for pi, p in enumerate(art["paragraphs"]) for q in p["qas"]]
     rng.shuffle(items)
+    items = items[skip:]
+    names = sorted({n for *_, q in items[:20000] for n in name_spans(q["question"])}) if near_miss else []
     split_cache: dict[tuple[int, int], list[tuple[int, int]]] = {}
 
     def sents_of(ai: int, pi: int) -> list[tuple[int, int]]:
@@ -122,12 +140,22 @@ def squad1_pairs(
             continue
         i, j = _answer_sentences(sents, s, e)
         # positive: a window around the answer sentence, now and then the whole paragraph
-        if rng.random() < 0.2:
+        if rng.random() < paragraph:
             a, b = 0, len(sents)
         else:
             a, b = _window(sents, i, j, rng)
         off = sents[a][0]
-        yield Pair(q["question"], ctx[off : sents[b - 1][1]], 1, s - off, e - off, source)
+        window = ctx[off : sents[b - 1][1]]
+        yield Pair(q["question"], window, 1, s - off, e - off, source)
+        if near_miss and rng.random() < near_miss:
+            answer_text = ctx[sents[i][0] : sents[j][1]]
+            swapped = swap_anchor(q["question"], answer_text, names, rng)
+            if swapped is not None:
+                yield Pair(swapped, window, 0, source=source + "-swap")
+            else:
+                dropped = drop_answer(ctx, sents, i, j, ans["text"], rng)
+                if dropped is not None:
+                    yield Pair(q["question"], dropped, 0, source=source + "-drop")
         # hard negative: same paragraph without the answer sentences, or the most
         # question-like window of another paragraph of the same article
         answer_lc = ans["text"].lower()
@@ -201,13 +229,24 @@ def selqa_pairs(rng: random.Random, neg_per_pos: int = 2) -> Iterator[Pair]:
                 yield Pair(item["question"], c, 0, source="selqa-neg")
 
 
-def build(n_squad1: int, seed: int) -> tuple[list[Pair], dict]:
-    """The training pairs (shuffled) and a record of how they were made."""
+def build(n_squad1: int, seed: int, skip: int = 0, near_miss: float = 0.0, paragraph: float = 0.2) -> tuple[list[Pair], dict]:
+    """The training pairs (shuffled) and a record of how they were made (``squad1_pairs`` for
+    ``skip``, ``near_miss`` and ``paragraph``)."""
     rng = random.Random(seed)
     train_titles, heldout_titles = split_squad2(seed)
-    pairs = list(squad1_pairs(n_squad1, rng)) + list(squad2_pairs(train_titles, rng)) + list(selqa_pairs(rng))
+    pairs = list(squad1_pairs(n_squad1, rng, skip=skip, near_miss=near_miss, paragraph=paragraph))
+    pairs += list(squad2_pairs(train_titles, rng)) + list(selqa_pairs(rng))
     rng.shuffle(pairs)
-    return pairs, _record(pairs, seed=seed, squad1_questions=n_squad1, squad2_train_articles=train_titles, squad2_heldout_articles=heldout_titles)
+    return pairs, _record(
+        pairs,
+        seed=seed,
+        squad1_questions=n_squad1,
+        squad1_skipped=skip,
+        near_miss=near_miss,
+        paragraph=paragraph,
+        squad2_train_articles=train_titles,
+        squad2_heldout_articles=heldout_titles,
+    )
 
 
 def _record(pairs: list[Pair], **how) -> dict:

@@ -9,8 +9,9 @@ Writes, into ``assistant/models/reader/``:
   initializers), so the two engines cannot drift apart. int8 dynamic quantisation (``--int8``)
   was measured at about 1.4x faster but moved answer probabilities by up to 0.13 (mean 0.015)
   on 200 training pairs, enough to flip decisions near the threshold, so fp32 ships.
-* ``tokenizer.json`` and ``reader.json`` (settings, SHA-256 of every file; the answer threshold
-  is added by ``python -m benchmarks.reader_bench --calibrate``).
+* ``tokenizer.json`` and ``reader.json`` (settings, SHA-256 of every file; the reader's threshold
+  is added by ``python -m benchmarks.reader_bench --calibrate`` and the answer decision by
+  ``python -m benchmarks.decision_fit``, both on development data).
 """
 
 from __future__ import annotations
@@ -32,20 +33,17 @@ from training.train_reader import load_reader  # noqa: E402
 DEST = Path(__file__).resolve().parents[1] / "assistant" / "models" / "reader"
 
 
-def export(trained: Path, dest: Path = DEST, int8: bool = False) -> None:
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    dest.mkdir(parents=True, exist_ok=True)
-    model = load_reader(trained / "model.pt").eval()
+def export_onnx(weights: Path, onnx_path: Path) -> None:
+    """Trained weights (a ``model.pt``, fp32 or fp16) as an fp32 ONNX reader at ``onnx_path``."""
+    model = load_reader(weights).eval()
     ids = torch.ones(2, 16, dtype=torch.long)
     axes = {0: "batch", 1: "tokens"}
-    fp32 = dest / "model.fp32.onnx"
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")
         torch.onnx.export(
             model,
             (ids, torch.ones_like(ids), torch.zeros_like(ids)),
-            str(fp32),
+            str(onnx_path),
             input_names=["input_ids", "attention_mask", "token_type_ids"],
             output_names=["start_logits", "end_logits", "answer_logit"],
             dynamic_axes={
@@ -59,6 +57,14 @@ def export(trained: Path, dest: Path = DEST, int8: bool = False) -> None:
             opset_version=17,
             dynamo=False,
         )
+
+
+def export(trained: Path, dest: Path = DEST, int8: bool = False) -> None:
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    dest.mkdir(parents=True, exist_ok=True)
+    fp32 = dest / "model.fp32.onnx"
+    export_onnx(trained / "model.pt", fp32)
     if int8:
         quantize_dynamic(str(fp32), str(dest / "model.onnx"), weight_type=QuantType.QInt8, per_channel=True)
         fp32.unlink()
@@ -80,6 +86,7 @@ def write_config(trained: Path, dest: Path, files: tuple[str, ...], **fields) ->
     already there (from calibration) is kept."""
     cfg_path = dest / "reader.json"
     cfg = json.loads(cfg_path.read_text()) if cfg_path.is_file() else {}
+    cfg.pop("decision", None)  # fitted to the previous weights' probabilities: benchmarks/decision_fit.py fits it anew
     training = json.loads((trained / "training.json").read_text())
     cfg.update(
         {

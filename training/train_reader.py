@@ -85,7 +85,8 @@ class ReaderModel(nn.Module):
 
 
 def load_reader(path: Path | None = None) -> ReaderModel:
-    """The reader with the base encoder's weights (``path=None``) or a trained ``model.pt``."""
+    """The reader with the base encoder's weights (``path=None``), a trained ``model.pt``, or
+    an exported reader's ``model.onnx`` (to continue training the shipped model)."""
     from transformers import AutoConfig, AutoModel
 
     base = base_model_path()
@@ -93,7 +94,15 @@ def load_reader(path: Path | None = None) -> ReaderModel:
     if path is None:
         return ReaderModel(AutoModel.from_pretrained(str(base)), pool)
     model = ReaderModel(AutoModel.from_config(AutoConfig.from_pretrained(str(base))), pool)
-    model.load_state_dict(torch.load(path, map_location="cpu"))
+    if Path(path).suffix == ".onnx":
+        from assistant.answer.reader import onnx_weights
+
+        state = {k: torch.from_numpy(v.copy()).float() for k, v in onnx_weights(Path(path)).items()}
+        missing, unexpected = model.load_state_dict(state, strict=False)
+        if unexpected or any(not (k.endswith("position_ids") or ".pooler." in k) for k in missing):  # the pooler is never used
+            raise ValueError(f"{path} does not fit the reader: missing {missing}, unexpected {unexpected}")
+    else:
+        model.load_state_dict({k: v.float() for k, v in torch.load(path, map_location="cpu").items()})
     return model
 
 
@@ -191,6 +200,15 @@ def main() -> None:
     ap.add_argument("--multilingual", action="store_true", help="multilingual-e5-small base, KorQuAD added, word embeddings frozen")
     ap.add_argument("--korquad-rounds", type=int, default=2, help="with --multilingual: passes over KorQuAD's training articles")
     ap.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (0: the whole schedule)")
+    ap.add_argument(
+        "--init", type=Path, default=None, help="start from these weights (a model.pt, or a shipped model.onnx) instead of the base encoder"
+    )
+    ap.add_argument("--skip", type=int, default=0, help="SQuAD 1.1 questions to pass over (those an earlier run trained on)")
+    ap.add_argument(
+        "--near-miss", type=float, default=0.0, help="per SQuAD 1.1 question, probability of a near-miss negative (training/near_miss.py)"
+    )
+    ap.add_argument("--paragraph", type=float, default=0.2, help="share of SQuAD 1.1 positives read as the whole paragraph")
+    ap.add_argument("--snapshot-every", type=int, default=500, help="steps between kept fp16 snapshots (step-N.pt) for the learning curve")
     args = ap.parse_args()
     global MULTILINGUAL
     MULTILINGUAL = args.multilingual
@@ -209,13 +227,13 @@ def main() -> None:
     if args.multilingual:
         pairs, record = build_multilingual(args.squad1_questions, args.seed, args.korquad_rounds)
     else:
-        pairs, record = build(args.squad1_questions, args.seed)
+        pairs, record = build(args.squad1_questions, args.seed, args.skip, args.near_miss, args.paragraph)
     write_jsonl(pairs, args.out / "pairs.jsonl")
     tok = tokenizer(args.max_len)
     examples = encode(tok, pairs)
     log(f"{len(pairs)} pairs, {len(examples)} after truncation; {record['by_source']}")
 
-    model = load_reader()
+    model = load_reader(args.init)
     if args.multilingual:
         model.encoder.embeddings.word_embeddings.weight.requires_grad_(False)
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=args.lr, weight_decay=0.01)
@@ -265,6 +283,8 @@ def main() -> None:
                 tmp = ckpt.with_suffix(".tmp")
                 torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(), "step": step, "curve": curve}, tmp)
                 os.replace(tmp, ckpt)
+            if args.snapshot_every and step % args.snapshot_every == 0:
+                torch.save({k: v.half() for k, v in model.state_dict().items()}, args.out / f"step-{step}.pt")
         epoch += 1
 
     torch.save(model.state_dict(), args.out / "model.pt")
