@@ -113,7 +113,7 @@ class Answer:
     answerer: str = "reader"
     note: str | None = None  # e.g. why an LLM answer fell back to the extractive one
     short: str | None = None  # the short answer itself ("$10 million"), when the reader found one
-    confidence: float | None = None  # the reader's probability that the cited text answers the question
+    confidence: float | None = None  # the decision's probability (reader + checks) that the cited text answers the question
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -39,7 +39,7 @@ def reader_answer(
     settings: ReaderSettings,
     history: Sequence[tuple[str, str]] | None = None,
 ) -> Answer:
-    """Let the reader read the best passages; answer from its most probable span, or refuse.
+    """Let the reader read the best passages; answer from the span the decision finds likeliest, or refuse.
 
     Args:
         question: the question as asked.
@@ -53,7 +53,7 @@ def reader_answer(
         return Answer(for_question(NO_PASSAGE, question), grounded=False)
     read_q, topic = follow_up_topic(question, history)
     reads = read_passages(reader, sentences, read_q, passages, topic, settings.passages)
-    if topic and not any(r.probability >= reader.threshold and r.start >= 0 for r in reads):
+    if topic and not reads:  # no sentence names the follow-up's new topic: read the whole passages
         reads = read_passages(reader, sentences, read_q, passages, set(), settings.passages)
     decide = reader.decision
     for r in reads:

@@ -46,6 +46,8 @@ def test_the_span_must_hold_the_kind_asked_for():
     assert type_match("How much do the institutes earn from technology transfer?", "200 billion", after=" won a year") == 1.0
     assert type_match("Who attended from the U.S. side?", "the Department of State") == 1.0
     assert type_match("Who attended from the U.S. side?", "the U.S. side") == 0.0  # only the question's own words
+    assert type_match("Who will sit at the table?", "$10 million") == 0.0  # a figure is no one
+    assert type_match("Who will sit at the table?", "governments and pharmaceutical companies") == 0.5  # may be right
     assert type_match("What did they agree on?", "joint research") == 0.5  # untyped
 
 
