@@ -41,13 +41,7 @@ def test_a_headline_is_never_quoted_as_the_answer(seed_texts):
 @pytest.mark.parametrize(
     "question",
     [
-        pytest.param(
-            "What is the annual budget of the battery research MOU?",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="known miss: the research institutes' annual budget sentence covers 'annual budget research' (docs/answering.md)",
-            ),
-        ),
+        "What is the annual budget of the battery research MOU?",
         "How much will the U.S. spend on the pharmaceutical supply chain channel?",
         "What is the total budget of the AI working group?",
     ],

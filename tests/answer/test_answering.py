@@ -75,12 +75,8 @@ def test_refusal_says_so_plainly(seed_bot):
     [
         # on topic, but the passages hold no such figure: the reader finds no answer span
         "How many students will the IIE exchange program send to the United States?",
-        pytest.param(
-            "What is the budget of the new AI safety research institute?",
-            marks=pytest.mark.xfail(
-                strict=True, reason="known reader miss: answered with the research institutes' 5 trillion won budget (docs/answering.md)"
-            ),
-        ),
+        # the research institutes' 5 trillion won budget is another entity's
+        "What is the budget of the new AI safety research institute?",
         # a near miss: the right company, another plant
         "How much did Samsung agree to invest in its Texas chip plant?",
     ],
