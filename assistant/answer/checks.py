@@ -95,6 +95,25 @@ def answer_kind(question: str) -> str | None:
     return None
 
 
+# "Which Korean agency ...?", "What company ...?": the answer is a proper name even without "who"
+_NAMED_THING = re.compile(
+    r"\b(which|what)\s+(\w+\s+)?(agency|agencies|institute|institutes|institution|ministry|ministries|department|company|companies|firm|"
+    r"organi[sz]ation|university|universities|official|minister|leader|person|laboratory|lab|body|country|countries|city|state)\b",
+    re.I,
+)
+
+
+def names_in(text: str, question: str) -> list[tuple[int, int]]:
+    """Character ranges of the proper names in ``text`` that the question does not already use."""
+    q_words = {w.lower() for w in re.findall(r"\w+", question)}
+    return [(m.start(), m.end()) for m in _NAME.finditer(text) if any(w.lower() not in q_words for w in re.findall(r"\w+", m.group(0)))]
+
+
+def wants_name(question: str) -> bool:
+    """Whether the answer is a proper name: "who", "where", "which agency", "what company"."""
+    return answer_kind(question) in ("name", "place") or bool(_NAMED_THING.search(question))
+
+
 def type_match(question: str, span: str, after: str = "") -> float:
     """1 if the answer span holds the kind of thing the question asks for, 0 if not, 0.5 if untyped.
 

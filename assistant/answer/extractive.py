@@ -21,7 +21,7 @@ from ..settings import ReaderSettings
 from .checks import Checks, run_checks
 from .follow_up import follow_up_topic
 from .messages import NO_PASSAGE, NOT_IN_RELATED, cross_lingual_note, for_question
-from .quotes import Read, compose, read_passages, refocus
+from .quotes import Read, compose, read_passages, refocus, retype
 from .reader import Reader
 
 
@@ -65,6 +65,9 @@ def reader_answer(
     best = max((r.confidence for r in reads if r.start >= 0), default=0.0)
     if best < decide.threshold:
         return Answer(for_question(NOT_IN_RELATED, question), grounded=False, related=list(passages[:3]), confidence=round(best, 4))
+    for r in reads:
+        if r.start >= 0 and r.confidence >= decide.threshold:
+            retype(reader, read_q, r)  # the short answer names what was asked for
     text, cites, short = compose(reads, decide.threshold, settings.citations, settings.second_citation_margin)
     note = cross_lingual_note(question, [c.quote for c in cites])
     return Answer(text, cites, grounded=True, short=short or None, confidence=round(best, 4), note=note)

@@ -20,6 +20,7 @@ from ..schema import Answer, Citation, Passage
 from ..settings import LLMSettings
 from ..text.keywords import tokenize
 from ..text.sentences import split_sentences
+from .checks import run_checks
 from .messages import NOT_IN_RELATED, for_question
 from .reader import Reader
 
@@ -140,10 +141,14 @@ def llm_answer(question: str, history, passages: Sequence[Passage], fallback: An
     notes = [f"{flagged} sentence(s) without a supporting citation are marked"] if flagged else []
     # The reader checks the quoted sentences: each citation's score is its probability of
     # answering the question, and a reply whose quotes all fall short says so.
+    # Scored by the same decision as the extractive answer: the reader's probability and the checks.
     readings = reader.read(question, [c.quote for c in citations])
+    scores = []
     for c, r in zip(citations, readings):
-        c.score = round(r.probability, 4)
-    best = max(r.probability for r in readings)
-    if best < reader.threshold:
+        span = c.quote[r.start : r.end] if r.start >= 0 else ""
+        scores.append(reader.decision.score(r.probability, run_checks(question, span, c.quote, "", c.title) if span else None))
+        c.score = round(scores[-1], 4)
+    best = max(scores)
+    if best < reader.decision.threshold:
         notes.append("the reader finds no cited sentence that answers the question")
     return Answer(text, citations, grounded=True, answerer="llm", note="; ".join(notes) or None, confidence=round(best, 4))

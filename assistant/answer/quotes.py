@@ -16,7 +16,7 @@ from ..schema import Citation, Passage
 from ..text.headings import is_heading
 from ..text.keywords import tokenize
 from ..text.sentences import split_sentences
-from .checks import Checks, coverage
+from .checks import Checks, coverage, names_in, wants_name
 from .reader import Reader
 
 NEAR_DUPLICATE = 0.7  # share of the shorter quote's keywords in the other: the same fact twice
@@ -142,6 +142,24 @@ def refocus(reader: Reader, question: str, r: Read) -> None:
     [got] = reader.read(question, [r.text(x, y)])
     if got.start >= 0:
         r.start, r.end = x + got.start, x + got.end
+
+
+def retype(reader: Reader, question: str, r: Read) -> None:
+    """Make the short answer a name when a name is asked for.
+
+    "Which Korean agency signed an MOU with Stanford?" read over "... the Korea Institute for
+    Advancement of Technology signed a memorandum of understanding ..." may get the span
+    "memorandum of understanding"; when the question wants a proper name and the span holds none
+    the question does not already use, the span is read again among the quote's names only.
+    """
+    if r.start < 0 or not wants_name(question) or names_in(r.text(r.start, r.end), question):
+        return
+    a, b = r.quote()
+    ranges = names_in(r.text(a, b), question)
+    if ranges:
+        [got] = reader.read(question, [r.text(a, b)], [ranges])
+        if got.start >= 0:
+            r.start, r.end = a + got.start, a + got.end
 
 
 def compose(reads: list[Read], threshold: float, max_citations: int = 2, margin: float = 0.15) -> tuple[str, list[Citation], str]:

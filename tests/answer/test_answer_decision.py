@@ -100,3 +100,10 @@ def test_unpunctuated_bullet_items_answer(tmp_path):
     ans = bot.ask("How much will Korea contribute to the Global Health Security Agenda?")
     assert ans.grounded and "$200 million" in (ans.short or ""), ans.text
     assert "The Republic of Korea will contribute" in ans.citations[0].quote
+
+
+def test_the_short_answer_names_the_agency_not_the_agreement(seed_bot):
+    """ "Which Korean agency signed an MOU with Stanford?": the span must be the agency's name,
+    not "memorandum of understanding" (the question's MOU in other words)."""
+    ans = seed_bot.ask("Which Korean agency signed an MOU with Stanford?")
+    assert ans.grounded and ans.short == "Korea Institute for Advancement of Technology", ans.short

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer.checks import Checks, anchor_match, answer_kind, coverage, run_checks, type_match
+from assistant.answer.checks import Checks, anchor_match, answer_kind, coverage, names_in, run_checks, type_match, wants_name
 from assistant.answer.decision import FEATURES, Decision, feature_vector
 
 
@@ -90,3 +90,12 @@ def test_a_fitted_decision_weighs_the_checks():
     second_round, off_topic = Checks(1.0, 0.0, 1.0), Checks(1.0, 1.0, 0.2)
     assert d.score(0.9, second_round) < d.threshold and d.score(0.9, off_topic) < d.threshold
     assert len(feature_vector(0.9, good)) == len(FEATURES)
+
+
+def test_a_name_is_wanted_for_who_where_and_which_agency():
+    assert wants_name("Which Korean agency signed an MOU with Stanford?")
+    assert wants_name("Who co-chaired the dialogue?") and wants_name("Where was it held?")
+    assert not wants_name("How much will be invested?")
+    quote = "the Korea Institute for Advancement of Technology signed a memorandum of understanding with Stanford."
+    found = [quote[a:b] for a, b in names_in(quote, "Which Korean agency signed an MOU with Stanford?")]
+    assert found == ["Korea Institute for Advancement of Technology"]  # "Stanford" is the question's own word

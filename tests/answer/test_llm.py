@@ -98,15 +98,15 @@ def test_valid_citations_are_kept_and_quoted_exactly(llm_bot):
     # the reader checked the quoted sentence: its probability is the citation's score, and the
     # note says so exactly when it falls short of the threshold
     assert c.score > 0.5 and ans.confidence == c.score
-    assert ("reader finds no cited sentence" in (ans.note or "")) == (c.score < llm_bot.reader.threshold)
+    assert ("reader finds no cited sentence" in (ans.note or "")) == (c.score < llm_bot.reader.decision.threshold)
 
 
 def test_the_reader_flags_quotes_that_do_not_answer(llm_bot):
     """A reply whose claims are in the passages but whose quotes do not answer the question is marked."""
-    Scripted.reply = "The dialogue was held in Seoul [1]."
+    Scripted.reply = "Cooperation on the Cancer Moonshot Initiative 2.0 will also be strengthened [1]."
     ans = llm_bot.ask(Q)
     assert ans.answerer == "llm" and ans.citations
-    assert all(c.score < llm_bot.reader.threshold for c in ans.citations), [(c.quote, c.score) for c in ans.citations]
+    assert all(c.score < llm_bot.reader.decision.threshold for c in ans.citations), [(c.quote, c.score) for c in ans.citations]
     assert "reader finds no cited sentence" in ans.note
 
 
