@@ -30,7 +30,7 @@ import numpy as np
 import assistant  # noqa: F401  (offline environment)
 from assistant.answer.checks import run_checks
 from assistant.answer.decision import FEATURES, feature_vector
-from assistant.answer.quotes import read_passages, refocus
+from assistant.answer.quotes import focused_reads
 from assistant.answer.reader import MODEL_DIR, Reader
 from assistant.core import Assistant
 from assistant.evaluate import parse_questions, read_jsonl
@@ -54,12 +54,10 @@ def question_rows(bot: Assistant, reader: Reader, path: Path) -> list[dict]:
     out = []
     for q in parse_questions(read_jsonl(path)):
         passages = bot.retriever(snap).run(q.question, settings.k)
-        reads = read_passages(reader, snap.sentences, q.question, passages, set(), settings.passages)
         rows = []
-        for r in reads:
+        for r in focused_reads(reader, snap.sentences, q.question, passages, set(), settings.passages):
             if r.start < 0:
                 continue
-            refocus(reader, q.question, r)
             a, b = r.quote()
             right = (
                 q.answerable and is_gold(r.passage.source, q.gold_source) and (not q.answer_contains or contains_all(r.text(a, b), q.answer_contains))
@@ -69,7 +67,7 @@ def question_rows(bot: Assistant, reader: Reader, path: Path) -> list[dict]:
                     "p": r.probability,
                     "y": int(right),
                     # what the checks read, so that a change to them is measured without reading again
-                    "check": [q.question, r.text(r.start, r.end), r.text(a, b), r.before(), r.passage.title, r.passage.date],
+                    "check": list(r.check_args(q.question)),
                     "source": r.passage.source,
                 }
             )

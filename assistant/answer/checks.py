@@ -139,10 +139,9 @@ def type_match(question: str, span: str, after: str = "") -> float:
         return float(bool(_NUMBER.search(span)))
     # "who" and "where": a name the question does not already use; a bare figure or date is the
     # wrong kind; a common noun ("pharmaceutical companies", "research institutes") may be right
+    if names_in(span, question):
+        return 1.0
     q_words = {w.lower() for w in re.findall(r"\w+", question)}
-    for m in _NAME.finditer(span):
-        if any(w.lower() not in q_words for w in re.findall(r"\w+", m.group(0))):
-            return 1.0
     words = re.findall(r"[^\W\d_]+", span)
     if not words or all(w.lower() in q_words for w in words) or (_NUMBER.search(span) and len(words) <= 2):
         return 0.0

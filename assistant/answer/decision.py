@@ -12,7 +12,7 @@ ablation in ``docs/answering.md``) and stored with the model in ``reader.json`` 
 A reader whose ``reader.json`` has no such model (the multilingual reader) decides on its
 probability and threshold alone, as before.
 
-    decide = Decision.from_config(reader.config, reader.threshold)
+    decide = reader.decision                      # Decision.from_config(reader.json, reader threshold)
     score = decide.score(probability, checks)     # in [0, 1]
     answers = score >= decide.threshold
 """

@@ -18,17 +18,10 @@ from collections.abc import Sequence
 from ..index.sentences import SentenceVectors
 from ..schema import Answer, Passage
 from ..settings import ReaderSettings
-from .checks import Checks, run_checks
 from .follow_up import follow_up_topic
 from .messages import NO_PASSAGE, NOT_IN_RELATED, cross_lingual_note, for_question
-from .quotes import Read, compose, read_passages, refocus, retype
+from .quotes import compose, focused_reads, retype
 from .reader import Reader
-
-
-def check_read(question: str, r: Read) -> Checks:
-    """The checks of one read: its span, its quote, the sentence before, its document's title and date."""
-    a, b = r.quote()
-    return run_checks(question, r.text(r.start, r.end), r.text(a, b), r.before(), r.passage.title, r.passage.date)
 
 
 def reader_answer(
@@ -52,15 +45,13 @@ def reader_answer(
     if not passages:
         return Answer(for_question(NO_PASSAGE, question), grounded=False)
     read_q, topic = follow_up_topic(question, history)
-    reads = read_passages(reader, sentences, read_q, passages, topic, settings.passages)
+    reads = focused_reads(reader, sentences, read_q, passages, topic, settings.passages)
     if topic and not reads:  # no sentence names the follow-up's new topic: read the whole passages
-        reads = read_passages(reader, sentences, read_q, passages, set(), settings.passages)
+        reads = focused_reads(reader, sentences, read_q, passages, set(), settings.passages)
     decide = reader.decision
     for r in reads:
         if r.start >= 0:
-            refocus(reader, read_q, r)
-            r.checks = check_read(read_q, r)
-            r.score = decide.score(r.probability, r.checks)
+            r.score = decide.score(r.probability, r.checks(read_q))
     # only a read with an answer span can answer (a passage whose sentences are all headings has none)
     best = max((r.confidence for r in reads if r.start >= 0), default=0.0)
     if best < decide.threshold:

@@ -139,9 +139,8 @@ def llm_answer(question: str, history, passages: Sequence[Passage], fallback: An
     if not citations:
         return replace(fallback, note="the LLM reply had no valid citation; showing the extractive answer")
     notes = [f"{flagged} sentence(s) without a supporting citation are marked"] if flagged else []
-    # The reader checks the quoted sentences: each citation's score is its probability of
-    # answering the question, and a reply whose quotes all fall short says so.
-    # Scored by the same decision as the extractive answer: the reader's probability and the checks.
+    # The quoted sentences are scored by the same decision as the extractive answer (the reader's
+    # probability and the checks); a reply whose quotes all fall short says so.
     readings = reader.read(question, [c.quote for c in citations])
     scores = []
     for c, r in zip(citations, readings):

@@ -16,7 +16,7 @@ from ..schema import Citation, Passage
 from ..text.headings import is_heading
 from ..text.keywords import tokenize
 from ..text.sentences import split_sentences
-from .checks import Checks, coverage, names_in, wants_name
+from .checks import Checks, coverage, names_in, run_checks, wants_name
 from .reader import Reader
 
 NEAR_DUPLICATE = 0.7  # share of the shorter quote's keywords in the other: the same fact twice
@@ -63,7 +63,6 @@ class Read:
     probability: float = 0.0
     start: int = -1  # the answer span, document offsets
     end: int = -1
-    checks: Checks | None = None  # what was asked against what was found (``checks``)
     score: float | None = None  # the decision's probability that this read answers (``decision``)
 
     @property
@@ -80,6 +79,15 @@ class Read:
         a, _ = self.quote()
         prev = [(x, y) for x, y in self.sentences if y <= a]
         return self.text(*prev[-1]) if prev else ""
+
+    def check_args(self, question: str) -> tuple:
+        """What ``checks.run_checks`` reads of this read: span, quote, the sentence before, title, date."""
+        a, b = self.quote()
+        return (question, self.text(self.start, self.end), self.text(a, b), self.before(), self.passage.title, self.passage.date)
+
+    def checks(self, question: str) -> Checks:
+        """What was asked against what this read found (``checks``)."""
+        return run_checks(*self.check_args(question))
 
     def quote(self) -> tuple[int, int]:
         """Whole sentences around the answer span."""
@@ -109,6 +117,15 @@ def read_passages(reader: Reader, sentences: SentenceVectors, question: str, pas
         r.probability = got.probability
         if got.start >= 0:
             r.start, r.end = r.offset + got.start, r.offset + got.end
+    return reads
+
+
+def focused_reads(reader: Reader, sentences: SentenceVectors, question: str, passages: Sequence[Passage], topic: set[str], n_read: int) -> list[Read]:
+    """``read_passages``, then each answer span moved to the clause the question is about (``refocus``):
+    the reads the decision scores, at question time and when it is fitted (``benchmarks/decision_fit.py``)."""
+    reads = read_passages(reader, sentences, question, passages, topic, n_read)
+    for r in reads:
+        refocus(reader, question, r)
     return reads
 
 
