@@ -169,14 +169,41 @@ def retype(reader: Reader, question: str, r: Read) -> None:
     "memorandum of understanding"; when the question wants a proper name and the span holds none
     the question does not already use, the span is read again among the quote's names only.
     """
-    if r.start < 0 or not wants_name(question) or names_in(r.text(r.start, r.end), question):
+    if r.start < 0 or not wants_name(question):
         return
     a, b = r.quote()
-    ranges = names_in(r.text(a, b), question)
-    if ranges:
+    if not names_in(r.text(r.start, r.end), question):
+        ranges = names_in(r.text(a, b), question)
+        if not ranges:
+            return
         [got] = reader.read(question, [r.text(a, b)], [ranges])
-        if got.start >= 0:
-            r.start, r.end = a + got.start, a + got.end
+        if got.start < 0:
+            return
+        r.start, r.end = a + got.start, a + got.end
+    _join_coordinated_names(question, r, a)
+
+
+# what may stand between the names of one subject: "Cho Tae-yong, Director of the National Security
+# Office, and Jake Sullivan": commas, "and", and the "of the" inside a title
+_BETWEEN_NAMES = re.compile(r"(?:[\s,]|\bthe\b|\bof\b)*\band\b(?:[\s,]|\bthe\b|\bof\b|\band\b)*")
+
+
+def _join_coordinated_names(question: str, r: Read, quote_start: int) -> None:
+    """A name that ends a list of names ("A, ..., and B co-chaired ...") answers with the whole list:
+    the span starts at the clause's first name when only names, commas and "and" come before it."""
+    left = r.text(quote_start, r.start)
+    clause = max(left.rfind(". "), left.rfind("; "), left.rfind(": "))
+    clause = clause + 2 if clause >= 0 else 0
+    ranges = names_in(left[clause:], question)
+    if not ranges:
+        return
+    rest, at = [], clause
+    for x, y in ranges:
+        rest.append(left[at : clause + x])
+        at = clause + y
+    rest.append(left[at:])
+    if ranges[0][0] == len(left[clause:]) - len(left[clause:].lstrip()) and _BETWEEN_NAMES.fullmatch("".join(rest[1:])):
+        r.start = quote_start + clause + ranges[0][0]
 
 
 def compose(reads: list[Read], threshold: float, max_citations: int = 2, margin: float = 0.15) -> tuple[str, list[Citation], str]:

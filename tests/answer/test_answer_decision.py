@@ -107,3 +107,10 @@ def test_the_short_answer_names_the_agency_not_the_agreement(seed_bot):
     not "memorandum of understanding" (the question's MOU in other words)."""
     ans = seed_bot.ask("Which Korean agency signed an MOU with Stanford?")
     assert ans.grounded and ans.short == "Korea Institute for Advancement of Technology", ans.short
+
+
+def test_a_subject_of_several_names_is_answered_whole(seed_bot):
+    """ "Who co-chaired the dialogue in Seoul?": the sentence's subject is "Cho Tae-yong, Director of
+    the National Security Office, and Jake Sullivan": both co-chairs, not the last name alone."""
+    ans = seed_bot.ask("Who co-chaired the dialogue in Seoul?")
+    assert ans.grounded and ans.short.startswith("Cho Tae-yong") and "Jake Sullivan" in ans.short, ans.short
