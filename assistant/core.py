@@ -19,6 +19,7 @@ from typing import Any
 
 from .answer import answer_passages, multilingual_reader, retrieval_query
 from .answer.multilingual_reader import needs_korean_reader
+from .answer.parts import combine_parts
 from .answer.reader import Reader
 from .encode import Embedder
 from .errors import IndexCorrupt, NeedsMultilingual, StoreUnavailable
@@ -29,8 +30,10 @@ from .index.vectors import set_query_threads
 from .ingest import scan_corpus
 from .ingest.scan import has_korean_text_file
 from .retrieve import Retriever
+from .retrieve.sources import named_documents
 from .schema import Answer, IndexReport, Passage
 from .settings import AUTO_MODEL, MODEL_NAME, MULTILINGUAL_MODEL, Settings
+from .text.asking import Asked, parse_question
 
 log = logging.getLogger(__name__)
 
@@ -277,14 +280,30 @@ class Assistant:
         """
         self._poll()
         snap = self.snapshot  # one snapshot for the whole question, even if an update swaps it meanwhile
-        passages: list[Passage] = []
-        if question and question.strip():
-            query = retrieval_query(question, history)
-            passages = self.retriever(snap).run(query, k or self.settings.reader.k, where)
+        if not question or not question.strip():
+            return answer_passages(question, [], snap.sentences, self.reader, self.settings, history)
+        asked = parse_question(question)
+        answers = [self._answer_part(part, asked, snap, history, k, where) for part in asked.parts]
+        return answers[0] if len(answers) == 1 else combine_parts(question, asked.parts, answers)
+
+    def _answer_part(
+        self, part: str, asked: Asked, snap: IndexSnapshot, history: Sequence[tuple[str, str]] | None, k: int | None, where: Mapping[str, Any] | None
+    ) -> Answer:
+        """Retrieve for one asked question (preferring the document it names) and answer it."""
+        k = k or self.settings.reader.k
+        source = asked.source_of(part)
+        query = retrieval_query(f"{part} {source}" if source and source.lower() not in part.lower() else part, history)
+        retriever = self.retriever(snap)
+        passages = retriever.run(query, k, where)
+        named = named_documents(source, snap.documents) if not (where and where.get("source")) else []
+        if named:  # the named document's best passages first, then the rest
+            own = retriever.run(query, k, {**(where or {}), "source": named})[: self.settings.reader.passages]
+            seen = {p.chunk_id for p in own}
+            passages = own + [p for p in passages if p.chunk_id not in seen]
         # the English reader cannot read Hangul: a Korean question or a Korean best passage goes to the multilingual one
         languages = [p.language for p in passages[: self.settings.reader.passages]]
-        reader = self.korean_reader if needs_korean_reader(question, languages) else self.reader
-        return answer_passages(question, passages, snap.sentences, reader, self.settings, history)
+        reader = self.korean_reader if needs_korean_reader(part, languages) else self.reader
+        return answer_passages(part, passages, snap.sentences, reader, self.settings, history)
 
     # ------------------------------------------------------------------ info
 

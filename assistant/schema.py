@@ -42,6 +42,7 @@ class Document:
     date: str | None = None  # ISO date string when known (front matter or file name)
     source_url: str | None = None
     kind: str = "txt"  # "txt", "md" or "pdf"
+    publisher: str | None = None  # who published it ("The Asia Business Daily"): front matter ``source``/``publisher``
     language: str | None = None  # ISO 639-1 ("en", "ko"): front matter, else ``text.language``
 
 
@@ -103,6 +104,21 @@ class Citation:
 
 
 @dataclass
+class AnswerPart:
+    """One part of a question that asks several things ("How much ... and by what year?"), answered
+    on its own: its citations are among the answer's (``Answer.citations``, by number)."""
+
+    question: str  # the part as it was read ("how much ... ?")
+    text: str  # its answer with [n] markers, or that the documents do not say
+    grounded: bool
+    citations: list[int] = field(default_factory=list)  # numbers of the answer's citations it rests on
+    short: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
 class Answer:
     """The reply to a question: text with ``[n]`` markers, the citations, and whether it is grounded."""
 
@@ -114,6 +130,8 @@ class Answer:
     note: str | None = None  # e.g. why an LLM answer fell back to the extractive one
     short: str | None = None  # the short answer itself ("$10 million"), when the reader found one
     confidence: float | None = None  # the decision's probability (reader + checks) that the cited text answers the question
+    items: list[str] = field(default_factory=list)  # the items, when the question asks for several things and a list answers
+    parts: list[AnswerPart] = field(default_factory=list)  # one per part of a several-part question, in order
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -121,6 +139,8 @@ class Answer:
             "short": self.short,
             "grounded": self.grounded,
             "confidence": self.confidence,
+            "items": list(self.items),
+            "parts": [p.to_dict() for p in self.parts],
             "citations": [c.to_dict() for c in self.citations],
             "related": [p.to_dict() for p in self.related],
             "answerer": self.answerer,
@@ -146,6 +166,7 @@ class DocumentRecord:
     text_length: int = 0
     ocr_pages: list[int] = field(default_factory=list)
     language: str = "en"
+    publisher: str | None = None
 
 
 @dataclass

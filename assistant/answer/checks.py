@@ -50,7 +50,15 @@ _MONEY_QUESTION = re.compile(
 )
 _QUESTION_KINDS = [
     (re.compile(r"\b(what|which) (exact )?(date|day)\b", re.I), "day"),
-    (re.compile(r"\b(when|what year|which year|what month|which month|since when)\b", re.I), "date"),
+    # "when" asks only when a verb follows ("When did ...?", "by when will ...?"); "when agreeing to ...",
+    # "When the fact sheet raised ..., which areas ...?" only set the scene
+    (
+        re.compile(
+            r"\bwhen(?=\s+(?:did|does|do|is|are|was|were|will|would|has|have|had|can|could|should|must)\b|\s*\?)|\b(what year|which year|what month|which month)\b",
+            re.I,
+        ),
+        "date",
+    ),
     (re.compile(r"\bhow many\b|\bwhat (number|percentage|percent|share|proportion|fraction) of\b|\bat what age\b", re.I), "count"),
     (re.compile(r"\bhow (much|long|old|far|big|large|often|tall|high)\b|\bwhat (percentage|percent|amount|share)\b", re.I), "number"),
     (re.compile(r"\b(who|whom|whose)\b", re.I), "name"),

@@ -7,7 +7,8 @@ quotes the whole sentence around the best span, exactly as it stands in the docu
 threshold (chosen on development data, stored with the model) the answer says the
 documents do not answer the question, with the closest passages as related, instead of guessing.
 
-Whether a read answers is decided by ``decision``: the reader's probability together with checks of
+A question that asks for several things ("Which sectors ...?") is answered with the whole list
+(``lists``). Whether a read answers is decided by ``decision``: the reader's probability together with checks of
 what was asked (``checks``: the span's answer type, the question's anchors, keyword coverage).
 """
 
@@ -18,7 +19,9 @@ from collections.abc import Sequence
 from ..index.sentences import SentenceVectors
 from ..schema import Answer, Passage
 from ..settings import ReaderSettings
+from ..text.asking import asks_for_list
 from .follow_up import follow_up_topic
+from .lists import answer_list
 from .messages import NO_PASSAGE, NOT_IN_RELATED, cross_lingual_note, for_question
 from .quotes import compose, focused_reads, retype
 from .reader import Reader
@@ -53,6 +56,7 @@ def reader_answer(
         if r.start >= 0:
             r.score = decide.score(r.probability, r.checks(read_q))
     # only a read with an answer span can answer (a passage whose sentences are all headings has none)
+    listed = answer_list(reads, read_q, decide.threshold) if asks_for_list(read_q) else None
     best = max((r.confidence for r in reads if r.start >= 0), default=0.0)
     if best < decide.threshold:
         return Answer(for_question(NOT_IN_RELATED, question), grounded=False, related=list(passages[:3]), confidence=round(best, 4))
@@ -61,4 +65,5 @@ def reader_answer(
             retype(reader, read_q, r)  # the short answer names what was asked for
     text, cites, short = compose(reads, decide.threshold, settings.citations, settings.second_citation_margin)
     note = cross_lingual_note(question, [c.quote for c in cites])
-    return Answer(text, cites, grounded=True, short=short or None, confidence=round(best, 4), note=note)
+    items = listed.items if listed is not None and cites and cites[0].start <= listed.first < cites[0].end else []
+    return Answer(text, cites, grounded=True, short=short or None, confidence=round(best, 4), note=note, items=items)

@@ -32,3 +32,12 @@ def cross_lingual_note(question: str, quotes: list[str]) -> str | None:
     if not quotes or all(is_korean(t) == q_ko for t in quotes):
         return None
     return QUOTED_ENGLISH_KO if q_ko else QUOTED_KOREAN
+
+
+PART_NOT_FOUND = 'The documents do not answer this part: "{part}"'
+PART_NOT_FOUND_KO = '문서에는 이 부분에 대한 답이 없습니다: "{part}"'
+
+
+def part_not_found(part: str) -> str:
+    """What a several-part answer says for a part the documents do not answer."""
+    return (PART_NOT_FOUND_KO if is_korean(part) else PART_NOT_FOUND).format(part=part)

@@ -170,8 +170,15 @@ def cmd_search(args) -> int:
 
 def format_answer(ans) -> str:
     """Plain-text rendering of an Answer: the text, then the numbered sources."""
-    lines = [f"Answer: {' '.join(ans.short.split())}", ""] if ans.grounded and ans.short else []
-    lines.append(ans.text)
+    lines = [f"Answer: {' '.join(ans.short.split())}", ""] if ans.grounded and ans.short and not ans.parts else []
+    if ans.grounded and ans.items:
+        lines[-1:] = [f"  - {item}" for item in ans.items] + [""]
+    if ans.grounded and ans.parts:
+        for n, part in enumerate(ans.parts, 1):
+            lines.append(f"{n}. {part.question}")
+            lines.append(f"   {' '.join(part.text.split())}")
+    else:
+        lines.append(ans.text)
     if ans.note:
         lines.append(f"(note: {ans.note})")
     if ans.citations:

@@ -114,12 +114,28 @@ def md_text(text: str) -> str:
     return html.escape(_MD_SPECIAL.sub(r"\\\1", text), quote=False)
 
 
+def _markers(text: str) -> str:
+    """Plain text made safe for Markdown, with its ``[n]`` markers in bold."""
+    return re.sub(r"\\\[(\d+)\\\]", r"**[\1]**", md_text(text))
+
+
 def answer_markdown(ans: Answer) -> str:
-    """The chat bubble for an answer: its text with the ``[n]`` markers in bold."""
-    body = md_text(ans.text)
-    body = re.sub(r"\\\[(\d+)\\\]", r"**[\1]**", body)
-    if ans.grounded and ans.short:
-        body = f"**{md_text(' '.join(ans.short.split()))}**\n\n{body}"
+    """The chat bubble for an answer: its text with the ``[n]`` markers in bold; a list answer's items
+    as a bulleted list; a several-part answer part by part, a part the documents lack said so."""
+    if ans.grounded and ans.parts:
+        lines = []
+        for n, part in enumerate(ans.parts, 1):
+            head = f"**{md_text(' '.join(part.short.split()))}**" if part.grounded and part.short else ""
+            if not part.grounded:
+                head = "**문서에 없음.**" if is_korean(part.question) else "**Not in the documents.**"
+            lines.append(f"{n}. _{md_text(part.question)}_ {head}  \n   {_markers(' '.join(part.text.split()))}")
+        body = "\n".join(lines)
+    else:
+        body = _markers(ans.text)
+        if ans.grounded and ans.items:
+            body = "\n".join(f"- **{md_text(item)}**" for item in ans.items) + f"\n\n{body}"
+        elif ans.grounded and ans.short:
+            body = f"**{md_text(' '.join(ans.short.split()))}**\n\n{body}"
     if not ans.grounded:
         body = ("**문서에서 찾지 못했습니다.** " if is_korean(ans.text) else "**Not found in the documents.** ") + body
     if ans.note:

@@ -345,6 +345,7 @@ def _record(doc: Document, sha: str, st, chunks: list[Chunk]) -> DocumentRecord:
         date=doc.date,
         language=doc.language or "en",
         source_url=doc.source_url,
+        publisher=doc.publisher,
         indexed_at=time.strftime("%Y-%m-%d %H:%M:%S"),
         text_length=len(doc.text),
         ocr_pages=[p.number for p in doc.pages if p.ocr and p.number is not None],

@@ -100,7 +100,17 @@ def load_text_file(path: Path, source: str, data: bytes) -> Document:
         source_url=(str(meta["source_url"]) if meta.get("source_url") else None),
         kind=kind,
         language=_front_matter_language(meta),
+        publisher=_front_matter_publisher(meta),
     )
+
+
+def _front_matter_publisher(meta: dict) -> str | None:
+    """Who published the document: ``publisher``, ``source`` (a name, not a URL), ``site_name`` or ``author``."""
+    for key in ("publisher", "source", "site_name", "author"):
+        value = meta.get(key)
+        if isinstance(value, str) and value.strip() and "://" not in value:
+            return " ".join(value.split())[:200]
+    return None
 
 
 def _front_matter_language(meta: dict) -> str | None:

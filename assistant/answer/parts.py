@@ -1,0 +1,63 @@
+"""Several questions in one ("How much ..., and by what year?"): one answer per part, then one reply.
+
+Each part is retrieved and read on its own (``Assistant.ask``); this module joins the part answers
+into one ``Answer`` whose citations are numbered across the parts and whose ``parts`` say, part by
+part, what was found — so a reply that answers one part and not the other says so, and is never
+half an answer presented as whole.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+
+from ..schema import Answer, AnswerPart
+from .messages import NOT_IN_RELATED, for_question, part_not_found
+
+_MARK = re.compile(r"\[(\d+)\]")
+
+
+def combine_parts(question: str, parts: Sequence[str], answers: Sequence[Answer]) -> Answer:
+    """One answer from the answers to each part, in the order asked.
+
+    The citations of every part are numbered in one sequence; a part the documents do not answer is
+    said to be missing in its place. When no part is answered the reply is the usual refusal.
+    """
+    if not any(a.grounded for a in answers):
+        related = list({p.chunk_id: p for a in answers for p in a.related}.values())[:3]
+        return Answer(for_question(NOT_IN_RELATED, question), grounded=False, related=related, confidence=max((a.confidence or 0.0) for a in answers))
+    citations, out_parts, lines = [], [], []
+    for part, ans in zip(parts, answers):
+        if not ans.grounded:
+            text = part_not_found(part)
+            out_parts.append(AnswerPart(question=part, text=text, grounded=False))
+            lines.append(text)
+            continue
+        renumber, repeated = {}, []
+        for c in ans.citations:
+            same = next((old for old in citations if (old.source, old.start, old.end) == (c.source, c.start, c.end)), None)
+            if same is not None:  # an earlier part quoted this sentence: cite it again, do not repeat it
+                renumber[c.n] = same.n
+                repeated.append(same.n)
+                continue
+            renumber[c.n] = len(citations) + 1
+            citations.append(replace(c, n=renumber[c.n]))
+        text = _MARK.sub(lambda m: f"[{renumber.get(int(m.group(1)), m.group(1))}]", ans.text)
+        if repeated and len(repeated) == len(ans.citations) and ans.short:
+            text = f"{' '.join(ans.short.split())} [{repeated[0]}]"
+        out_parts.append(AnswerPart(question=part, text=text, grounded=True, citations=list(renumber.values()), short=ans.short))
+        lines.append(text)
+    answered = [a for a in answers if a.grounded]
+    shorts = [p.short for p in out_parts if p.grounded and p.short]
+    notes = list(dict.fromkeys(a.note for a in answered if a.note))
+    return Answer(
+        text="\n".join(lines),
+        citations=citations,
+        grounded=True,
+        short="; ".join(shorts) or None,
+        confidence=min(a.confidence or 0.0 for a in answered),
+        parts=out_parts,
+        note=" ".join(notes) or None,
+        answerer=answered[0].answerer,
+    )

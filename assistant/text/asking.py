@@ -1,0 +1,162 @@
+"""What a question asks: the asked clause, the source it names, the context before it, its parts.
+
+Analysts write long questions. They pin an event down first ("Korea's trade ministry said the
+minister met Stanford's president in November 2023."), name the document they mean ("According to
+the White House fact sheet on the summit, ..."), and ask two things at once ("how much ..., and by
+what year?"). The reader was trained on short questions: it reads the asked clause best, the
+retriever should look in the named document, and each part needs its own answer.
+
+    asked = parse_question("According to the May 2021 fact sheet, how much ... and by what year?")
+    asked.clause   # "how much ... and by what year?"  (what the reader reads)
+    asked.source   # "the May 2021 fact sheet"           (which document to prefer)
+    asked.parts    # ["how much ...?", "by what year did ...?"]
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .keywords import tokenize
+from .sentences import split_sentences
+
+# what a document is called: "the joint fact sheet", "the 70th-anniversary joint statement", "that release"
+_DOC_NOUN = (
+    r"(?:fact\s+sheets?|statements?|releases?|reports?|readouts?|remarks|memorand(?:um|a)|MOUs?|texts?|briefings?|articles?"
+    r"|announcements?|declarations?|communiqu[ée]s?|transcripts?|stor(?:y|ies)|speech(?:es)?|papers?|deals?)"
+)
+# "the White House joint fact sheet on the inaugural CET Dialogue", "the April 2023 state-visit fact sheet"
+_SOURCE_PHRASE = re.compile(
+    r"\b(?:the\s+(?:[\w.'’&-]+\s+){0,9}?|(?:that|this|its|their|the same)\s+(?:[\w.'’&-]+\s+){0,2}?)" + _DOC_NOUN + r"\b"
+    r"(?:\s+(?:on|of|from|about|marking|for|issued)\s+(?:[^,;?]+?)(?=,|;|\?|\s+(?:what|which|how|who|when|where|why|did|does|is|was|say|said)\b|$))?",
+    re.I,
+)
+# "The Asia Business Daily reported ...", "Korea's trade ministry said ...", "Yonhap reported"
+_SAID = re.compile(r"^([A-Z][\w.'’&-]*(?:\s+[\w.'’&-]+){0,5}?)\s+(?:reported|said|announced|wrote|stated)\b")
+# a lead-in that only names the source: "According to X, ...", "In the X, ...", "Per X, ...", "Under the X, ..."
+_LEAD_IN = re.compile(
+    r"^\s*(?:(?:according to|as reported (?:by|in))\s+([^,]+?)|(?:per|as per|in|under)\s+([^,]+?" + _DOC_NOUN + r"[^,]*?)),\s*", re.I
+)
+_ACCORDING = re.compile(r"\baccording to\s+([^,;?]+)", re.I)
+_TAIL = re.compile(r",?\s+(?:according to|per|as reported (?:by|in))\s+([^,?]+)\?\s*$", re.I)
+_ANAPHORIC = re.compile(r"^(?:that|this|the same|its|their)\b", re.I)
+
+_WH = r"(?:how(?:\s+(?:much|many|large|long|big|old|far|often))?|what|which|who|whom|whose|when|where|why)"
+# ", and how many ...", " and by what year", ", and to which ...": where a second question starts
+_PART_BREAK = re.compile(r",?\s+and\s+(?=(?:(?:by|in|at|to|for|from|with|on|under|over)\s+)?" + _WH + r"\b)", re.I)
+# the predicate of a question after its wh-phrase: "how much [did Korea commit to spend ...]"
+_PREDICATE = re.compile(
+    r"^\s*(?:(?:by|in|at|to|for|from|with|on)\s+)?"
+    + _WH
+    + r"\b(?:\s+[\w'’-]+){0,4}?\s+((?:did|does|do|is|are|was|were|will|would|has|have|had|can|could|should)\b.*)$",
+    re.I,
+)
+_ASKING_WORDS = frozenset(tokenize("how much many what which who whom whose when where why year date"))
+
+# "which sectors", "what four tasks", "what areas ... include", "list the ...": several things are asked for
+_WHICH = re.compile(r"\b(?:which|what)\b((?:\s+[\w'’-]+){1,6})", re.I)
+_AUX = frozenset("did does do is are was were will would has have had can could should must may might".split())
+_COUNT_WORDS = frozenset("two three four five six seven eight nine ten several".split())
+_NOT_PLURAL = frozenset("this its his us as yes status progress basis analysis focus thus plus news series means campus process".split())
+_LISTING = re.compile(r"\b(?:list|name)\s+(?:the|all|every)\b|\bwhat\b.*\binclud(?:e|es|ed)\s*\?\s*$", re.I)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A question taken apart (``parse_question``)."""
+
+    question: str  # as asked
+    clause: str  # the asked sentence without a lead-in that only names the source: what the reader reads
+    context: str = ""  # the sentences before the asked one (they identify the event)
+    source: str | None = None  # the document the question names ("the May 2021 joint statement")
+    parts: list[str] = field(default_factory=list)  # the clause's questions, one unless it asks several things
+
+    def source_of(self, part: str) -> str | None:
+        """The source a part names: its own, else the question's when no one part names it ("According
+        to X, how much ... and by when?"); "How many jobs did the White House say ..., and how many
+        did the 2023 statement say ...?" gives the first part no source."""
+        own = named_source(part) if len(self.parts) > 1 else None
+        if own:
+            return own
+        if self.source and any(self.source.lower() in p.lower() for p in self.parts[1:]) and len(self.parts) > 1:
+            return None
+        return self.source
+
+
+def named_source(text: str) -> str | None:
+    """The document or publisher ``text`` names as its source, if any."""
+    m = _LEAD_IN.match(text)
+    if m:
+        return (m.group(1) or m.group(2)).strip()
+    m = _TAIL.search(text) or _ACCORDING.search(text)
+    if m:
+        return m.group(1).strip()
+    m = _SOURCE_PHRASE.search(text)
+    if m:
+        return m.group(0).strip()
+    m = _SAID.match(text.strip())
+    if m and m.group(1).lower() not in ("it", "he", "she", "they"):
+        return m.group(1).strip()
+    return None
+
+
+def strip_source(clause: str) -> str:
+    """The clause without a lead-in or tail that only names its source ("According to X, ...")."""
+    m = _LEAD_IN.match(clause)
+    if m and len(tokenize(clause[m.end() :])) >= 2:
+        rest = clause[m.end() :]
+        clause = rest[:1].upper() + rest[1:]
+    m = _TAIL.search(clause)
+    if m and len(tokenize(clause[: m.start()])) >= 2:
+        clause = clause[: m.start()] + "?"
+    return clause.strip()
+
+
+def split_parts(clause: str) -> list[str]:
+    """The questions a clause asks: "How much ..., and by what year?" gives two; an elliptical second
+    part borrows the first one's predicate ("by what year did Korea commit to spend ...?")."""
+    pieces = [p.strip(" ,") for p in _PART_BREAK.split(clause) if p.strip(" ,")]
+    if len(pieces) < 2:
+        return [clause]
+    first = pieces[0].rstrip("?")
+    out = [first + "?"]
+    for p in pieces[1:]:
+        p = p.rstrip("?").strip()
+        if len(set(tokenize(p)) - _ASKING_WORDS) < 2:  # "by what year": too little to read alone
+            m = _PREDICATE.match(first)
+            if not m:
+                return [clause]
+            p = f"{p} {m.group(1)}"
+        out.append(p[:1].upper() + p[1:] + "?")
+    return out
+
+
+def asks_for_list(question: str) -> bool:
+    """Whether the question asks for several things: a plural after "which"/"what" ("Which sectors
+    ...?", "What four tasks ...?", "which kinds of batteries"), or "list the ...", "what ... include?"."""
+    if _LISTING.search(question):
+        return True
+    for m in _WHICH.finditer(question):
+        for w in m.group(1).split():
+            w = w.lower().strip("’'")
+            if w in _AUX:
+                break
+            if w in _COUNT_WORDS or (len(w) >= 4 and w.endswith("s") and not w.endswith(("ss", "us", "'s")) and w not in _NOT_PLURAL):
+                return True
+    return False
+
+
+def parse_question(question: str) -> Asked:
+    """Take a question apart: context sentences, the asked sentence, the source it names, its parts."""
+    text = " ".join(question.split())
+    spans = split_sentences(text)
+    sentences = [text[a:b] for a, b in spans] or [text]
+    asked_at = max((n for n, s in enumerate(sentences) if s.rstrip().endswith("?")), default=len(sentences) - 1)
+    asked = " ".join(sentences[asked_at:])
+    context = " ".join(sentences[:asked_at])
+    source = named_source(asked)
+    if context and (source is None or _ANAPHORIC.match(source)):
+        said = _SAID.match(context)
+        source = (said.group(1) if said else named_source(context)) or source
+    clause = strip_source(asked)
+    return Asked(question=question, clause=clause, context=context, source=source, parts=split_parts(clause))

@@ -1,0 +1,83 @@
+"""Taking analyst questions apart: the asked clause, the named source, the context, the parts, lists."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.text.asking import asks_for_list, named_source, parse_question, split_parts
+
+
+def test_lead_in_naming_the_source_is_not_read():
+    a = parse_question(
+        "According to the White House fact sheet on Yoon's April 2023 state visit, how large an investment does Samsung's plant represent?"
+    )
+    assert a.source == "the White House fact sheet on Yoon's April 2023 state visit"
+    assert a.clause == "How large an investment does Samsung's plant represent?"
+    assert a.parts == [a.clause]
+
+
+def test_context_sentences_only_identify_the_event():
+    a = parse_question(
+        "After Camp David, the State Department planned a youth summit in Busan in early 2024. "
+        "According to the leaders' November 2024 joint statement, in which country will the 2025 Youth Summit be held?"
+    )
+    assert a.context.startswith("After Camp David")
+    assert a.clause == "In which country will the 2025 Youth Summit be held?"
+    assert a.source == "the leaders' November 2024 joint statement"
+
+
+def test_a_source_named_in_the_context_resolves_that_report():
+    a = parse_question("The Asia Business Daily reported on the first dialogue. According to that report, which institute signed the MOU?")
+    assert a.source == "The Asia Business Daily"
+    assert a.clause == "Which institute signed the MOU?"
+
+
+@pytest.mark.parametrize(
+    "clause, parts",
+    [
+        (
+            "How much did Korea commit to spend on military equipment purchases, and by what year?",
+            [
+                "How much did Korea commit to spend on military equipment purchases?",
+                "By what year did Korea commit to spend on military equipment purchases?",
+            ],
+        ),
+        (
+            "How much had Korea contributed to Ukraine, and to which USAID initiative does its ministry plan to contribute?",
+            ["How much had Korea contributed to Ukraine?", "To which USAID initiative does its ministry plan to contribute?"],
+        ),
+        ("Which agencies signed the research and development agreement?", ["Which agencies signed the research and development agreement?"]),
+    ],
+)
+def test_parts(clause, parts):
+    assert split_parts(clause) == parts
+
+
+def test_each_part_keeps_the_source_it_names():
+    a = parse_question(
+        "How many jobs did the White House say Korean Air's purchase would support, and how many jobs did the 2023 Biden-Modi statement say Air India's deal would support?"
+    )
+    assert len(a.parts) == 2
+    assert a.source_of(a.parts[0]) is None
+    assert a.source_of(a.parts[1]) == "the 2023 Biden-Modi statement"
+
+
+@pytest.mark.parametrize(
+    "question, listing",
+    [
+        ("Which priority sectors did the two presidents name when agreeing to cooperate?", True),
+        ("What four tasks does the fact sheet assign to the working group?", True),
+        ("What areas will the shipbuilding working group cover?", True),
+        ("Which kinds of next-generation secondary batteries were singled out?", True),
+        ("Which agency signed the MOU?", False),
+        ("What is the budget of the program?", False),
+        ("How many jobs will it create?", False),
+        ("What does the process involve?", False),
+    ],
+)
+def test_list_questions(question, listing):
+    assert asks_for_list(question) is listing
+
+
+def test_no_source_in_a_plain_question():
+    assert named_source("How much will be invested in bioeconomy research?") is None
