@@ -58,6 +58,9 @@ def _mask_parens(text: str) -> str:
 def sentence_lists(sentence: str) -> list[list[tuple[int, int]]]:
     """Every list inside one sentence: for each, the (start, end) of its items (three or more)."""
     masked = _mask_parens(sentence)
+    semi = _semicolon_list(sentence, masked)
+    if semi:
+        return [semi]
     commas = [m.start() for m in re.finditer(r",", masked)]
     if len(commas) < 2:
         return []
@@ -66,6 +69,20 @@ def sentence_lists(sentence: str) -> list[list[tuple[int, int]]]:
     # each list ends with the segment that opens with "and"/"or", cut where its clause ends
     lasts = [i for i, (a, b) in enumerate(segs) if i >= 2 and re.match(r"\s*(?:and|or)\s", masked[a:b])]
     return [run for run in (_run(sentence, masked, segs, last) for last in lasts) if run]
+
+
+def _semicolon_list(sentence: str, masked: str) -> list[tuple[int, int]]:
+    """Items after a colon, separated by semicolons: "three measures: increase ...; open ...; and set up ..."."""
+    colon = masked.find(":")
+    if colon < 0 or masked.count(";", colon) < 2:
+        return []
+    cuts = [colon] + [colon + m.start() for m in re.finditer(";", masked[colon:])] + [len(sentence.rstrip().rstrip("."))]
+    ranges = []
+    for x, y in zip(cuts, cuts[1:]):
+        x += 1
+        lead = _AND.match(sentence[x:y])
+        ranges.append(_trim(sentence, x + (lead.end() if lead else 0), y))
+    return [r for r in ranges if r[0] < r[1]] if len(ranges) >= 3 else []
 
 
 def _run(sentence: str, masked: str, segs: list[tuple[int, int]], last: int) -> list[tuple[int, int]]:

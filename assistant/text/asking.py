@@ -119,6 +119,11 @@ def split_parts(clause: str) -> list[str]:
     if len(pieces) < 2:
         return [clause]
     first = pieces[0].rstrip("?")
+    if len(set(tokenize(first)) - _ASKING_WORDS) < 2:  # "When and where was it held?": the parts share the predicate
+        m = _PREDICATE.match(pieces[1].rstrip("?"))
+        if not m:
+            return [clause]
+        first = f"{first} {m.group(1)}"
     out = [first + "?"]
     for p in pieces[1:]:
         p = p.rstrip("?").strip()

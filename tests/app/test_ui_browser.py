@@ -178,3 +178,21 @@ def test_document_markup_never_executes(page, tmp_path):
     page.wait_for_timeout(300)
     assert page.evaluate("typeof window.__xss") == "undefined"
     page.screenshot(path=str(tmp_path / "markup.png"), full_page=True)
+
+
+def test_a_list_answer_and_a_two_part_answer(page, tmp_path):
+    # a list: every item, shown as a bulleted list above the quoted sentence
+    ask(page, "In which advanced technology fields did South Korea and the United States agree to expand joint research support?", DIALOGUE)
+    bubble = page.locator("#chat .message").last
+    items = [li.inner_text().strip() for li in bubble.locator("li").all()]
+    assert items[:5] == ["semiconductors", "quantum", "bio", "batteries", "artificial intelligence (AI)"], items
+    page.screenshot(path=str(tmp_path / "list_answer.png"), full_page=True)
+
+    # two parts: each with its short answer and its citation, in the order asked
+    ask(page, "How much support will go to research cooperation in the bioeconomy sector, and who co-chaired the dialogue?", DIALOGUE)
+    bubble = page.locator("#chat .message").last
+    parts = [li.inner_text() for li in bubble.locator("ol > li").all()]
+    assert len(parts) == 2, bubble.inner_text()
+    assert "$10 million" in parts[0] and "[1]" in parts[0]
+    assert "Jake Sullivan" in parts[1] and "[" in parts[1]
+    page.screenshot(path=str(tmp_path / "two_part_answer.png"), full_page=True)

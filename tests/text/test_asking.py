@@ -47,6 +47,10 @@ def test_a_source_named_in_the_context_resolves_that_report():
             ["How much had Korea contributed to Ukraine?", "To which USAID initiative does its ministry plan to contribute?"],
         ),
         ("Which agencies signed the research and development agreement?", ["Which agencies signed the research and development agreement?"]),
+        (
+            "When and where was the second meeting of the dialogue held?",
+            ["When was the second meeting of the dialogue held?", "Where was the second meeting of the dialogue held?"],
+        ),
     ],
 )
 def test_parts(clause, parts):
