@@ -286,20 +286,35 @@ class Assistant:
         answers = [self._answer_part(part, asked, snap, history, k, where) for part in asked.parts]
         return answers[0] if len(answers) == 1 else combine_parts(question, asked.parts, answers)
 
-    def _answer_part(
-        self, part: str, asked: Asked, snap: IndexSnapshot, history: Sequence[tuple[str, str]] | None, k: int | None, where: Mapping[str, Any] | None
-    ) -> Answer:
-        """Retrieve for one asked question (preferring the document it names) and answer it."""
+    def passages_for(
+        self,
+        part: str,
+        asked: Asked,
+        snap: IndexSnapshot,
+        history: Sequence[tuple[str, str]] | None = None,
+        k: int | None = None,
+        where: Mapping[str, Any] | None = None,
+    ) -> list[Passage]:
+        """The passages one asked question is read over: retrieved with the part and the source it names,
+        the named document's best passages first (``retrieve.sources``). The decision is fitted on the
+        same passages (``benchmarks/decision_fit.py``)."""
         k = k or self.settings.reader.k
         source = asked.source_of(part)
         query = retrieval_query(f"{part} {source}" if source and source.lower() not in part.lower() else part, history)
         retriever = self.retriever(snap)
         passages = retriever.run(query, k, where)
         named = named_documents(source, snap.documents) if not (where and where.get("source")) else []
-        if named:  # the named document's best passages first, then the rest
+        if named:
             own = retriever.run(query, k, {**(where or {}), "source": named})[: self.settings.reader.passages]
             seen = {p.chunk_id for p in own}
             passages = own + [p for p in passages if p.chunk_id not in seen]
+        return passages
+
+    def _answer_part(
+        self, part: str, asked: Asked, snap: IndexSnapshot, history: Sequence[tuple[str, str]] | None, k: int | None, where: Mapping[str, Any] | None
+    ) -> Answer:
+        """Retrieve for one asked question (preferring the document it names) and answer it."""
+        passages = self.passages_for(part, asked, snap, history, k, where)
         # the English reader cannot read Hangul: a Korean question or a Korean best passage goes to the multilingual one
         languages = [p.language for p in passages[: self.settings.reader.passages]]
         reader = self.korean_reader if needs_korean_reader(part, languages) else self.reader

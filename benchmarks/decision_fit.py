@@ -5,8 +5,10 @@
     .venv/bin/python -m benchmarks.decision_fit --reader DIR    # another exported reader (its reader.json)
 
 For every question of the development sets (``DEV_SETS``: the seed questions, the cooperation
-questions, the near-miss development pairs and ClapNQ dev — never a held-out or blind set) the
-assistant retrieves as it does at question time and the reader reads the top passages. Each read
+questions, the near-miss development pairs, the analyst development set and ClapNQ dev — never a
+held-out or blind set) the assistant retrieves as it does at question time (``Assistant.passages_for``:
+the asked clause, the named document first) and the reader reads the top passages with the asked
+clause. A question of several parts is left out: its answer words belong to different reads. Each read
 becomes one row: the decision's features (``decision.FEATURES``) and a label, 1 when the read
 would be a right answer (an answerable question, a gold document, the answer words inside the
 quote) and 0 otherwise.
@@ -35,6 +37,7 @@ from assistant.answer.reader import MODEL_DIR, Reader
 from assistant.core import Assistant
 from assistant.evaluate import parse_questions, read_jsonl
 from assistant.evaluate.metrics import contains_all, is_gold
+from assistant.text.asking import parse_question
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = ROOT / "benchmarks" / "questions"
@@ -43,6 +46,7 @@ DEV_SETS = [
     ("seeds", QUESTIONS / "seed_questions.jsonl"),
     ("cooperation", QUESTIONS / "coop_questions.jsonl"),
     ("near-miss dev", QUESTIONS / "near_miss_dev.jsonl"),
+    ("analyst dev", QUESTIONS / "analyst_dev.jsonl"),
     ("ClapNQ dev", CLAPNQ / "dev.jsonl"),
 ]
 
@@ -53,9 +57,13 @@ def question_rows(bot: Assistant, reader: Reader, path: Path) -> list[dict]:
     settings = bot.settings.reader
     out = []
     for q in parse_questions(read_jsonl(path)):
-        passages = bot.retriever(snap).run(q.question, settings.k)
+        asked = parse_question(q.question)
+        if len(asked.parts) > 1:  # each part has its own answer: the question's answer words label no one read
+            continue
+        part = asked.parts[0]
+        passages = bot.passages_for(part, asked, snap)
         rows = []
-        for r in focused_reads(reader, snap.sentences, q.question, passages, set(), settings.passages):
+        for r in focused_reads(reader, snap.sentences, part, passages, set(), settings.passages):
             if r.start < 0:
                 continue
             a, b = r.quote()
@@ -67,7 +75,7 @@ def question_rows(bot: Assistant, reader: Reader, path: Path) -> list[dict]:
                     "p": r.probability,
                     "y": int(right),
                     # what the checks read, so that a change to them is measured without reading again
-                    "check": list(r.check_args(q.question)),
+                    "check": list(r.check_args(part)),
                     "source": r.passage.source,
                 }
             )

@@ -32,7 +32,9 @@ _SOURCE_PHRASE = re.compile(
     re.I,
 )
 # "The Asia Business Daily reported ...", "Korea's trade ministry said ...", "Yonhap reported"
-_SAID = re.compile(r"^([A-Z][\w.'’&-]*(?:\s+[\w.'’&-]+){0,5}?)\s+(?:reported|said|announced|wrote|stated)\b")
+_SAID = re.compile(
+    r"^(?!(?:how|what|which|who|when|where|why)\b)([A-Z][\w.'’&-]*(?:\s+[\w.'’&-]+){0,5}?)\s+(?:reported|said|says|announced|wrote|stated)\b"
+)
 # a lead-in that only names the source: "According to X, ...", "In the X, ...", "Per X, ...", "Under the X, ..."
 _LEAD_IN = re.compile(
     r"^\s*(?:(?:according to|as reported (?:by|in))\s+([^,]+?)|(?:per|as per|in|under)\s+([^,]+?" + _DOC_NOUN + r"[^,]*?)),\s*", re.I
@@ -163,5 +165,42 @@ def parse_question(question: str) -> Asked:
     if context and (source is None or _ANAPHORIC.match(source)):
         said = _SAID.match(context)
         source = (said.group(1) if said else named_source(context)) or source
-    clause = strip_source(asked)
+    elif context and source and re.search(r"\bthe same\b", source, re.I):
+        source = _with_context_date(source, context)  # "the joint statement from the same visit" + "April 2023"
+    clause = resolve_pointers(strip_source(asked), context)
     return Asked(question=question, clause=clause, context=context, source=source, parts=split_parts(clause))
+
+
+# "that cooperation", "this MOU", "the same visit": a thing the context has described
+_POINTER = re.compile(r"\b(?:[Tt]hat|[Tt]his|[Tt]hese|[Tt]hose|[Tt]he same)\s+([a-z][\w-]*[a-z]|[A-Z]{2,}s?)\b(?!\s+[A-Z])")
+_MONTH_YEAR = re.compile(
+    r"\b(?:january|february|march|april|may|june|july|august|september|october|november|december)(?:\s+\d{1,2},?)?\s+(?:19|20)\d\d\b", re.I
+)
+_NOT_A_THING = frozenset("year month week day time one way is was".split())
+
+
+def _with_context_date(source: str, context: str) -> str:
+    """A source that points back to the context's ("from the same visit") takes its date when it gives exactly one."""
+    dates = {m.group(0) for m in _MONTH_YEAR.finditer(context)}
+    return f"{source} ({dates.pop()})" if len(dates) == 1 else source
+
+
+def resolve_pointers(clause: str, context: str) -> str:
+    """ "What does that cooperation aim to do?" read alone says nothing of which cooperation; the context
+    described it ("... to pursue trilateral cooperation with Japan on unmanned aerial systems."). The
+    pointer is replaced by the context's words for the thing: the noun, the capitalised or hyphenated
+    words before it and what follows it up to the end of its clause."""
+    if not context:
+        return clause
+    out = clause
+    for m in _POINTER.finditer(clause):
+        head = m.group(1)
+        if head.lower() in _NOT_A_THING:
+            continue
+        found = re.search(r"((?:\b[A-Z][\w.'’-]*\s+|\b\w+-[\w-]+\s+){0,3})\b(?i:" + re.escape(head) + r")\b([^,.;:?]{0,80})", context)
+        if not found:
+            continue
+        tail = " ".join(found.group(2).split()[:10])
+        described = " ".join(f"{found.group(1)}{head} {tail}".split())
+        out = out.replace(m.group(0), f"the {described}", 1)
+    return out

@@ -85,3 +85,24 @@ def test_list_questions(question, listing):
 
 def test_no_source_in_a_plain_question():
     assert named_source("How much will be invested in bioeconomy research?") is None
+
+
+def test_a_pointer_to_the_context_is_read_as_what_the_context_described():
+    a = parse_question(
+        "In April 2024 Biden and Kishida said they would build on an announcement to pursue trilateral cooperation with Japan on "
+        "unmanned aerial systems. According to the U.S.-Australia statement from that visit, what does that cooperation aim to do?"
+    )
+    assert a.clause == "What does the cooperation with Japan on unmanned aerial systems aim to do?"
+    b = parse_question("Seoul agreed to implement the bio-foundry MOU between LBNL and KRIBB. Which goals does that MOU support?")
+    assert b.clause == "Which goals does the bio-foundry MOU between LBNL and KRIBB support?"
+    # a pointer inside a proper name is left alone
+    c = parse_question("The minister attended the APEC summit meetings. In what capacity was India invited to attend that APEC Summit?")
+    assert c.clause.endswith("that APEC Summit?")
+
+
+def test_the_same_visit_takes_the_context_date():
+    a = parse_question(
+        "The April 2023 state-visit fact sheet said the ROK planned to host a round in Busan. "
+        "In the joint statement from the same visit, at which regional forum did the two nations commit to cooperate?"
+    )
+    assert a.source == "the joint statement from the same visit (April 2023)"
