@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .answer import answer_passages, multilingual_reader, retrieval_query
+from .answer.messages import ENGLISH_INDEX_KO
 from .answer.multilingual_reader import needs_korean_reader
 from .answer.parts import combine_parts
 from .answer.reader import Reader
@@ -34,6 +35,7 @@ from .retrieve.sources import named_documents
 from .schema import Answer, IndexReport, Passage
 from .settings import AUTO_MODEL, MODEL_NAME, MULTILINGUAL_MODEL, Settings
 from .text.asking import Asked, parse_question
+from .text.language import is_korean
 
 log = logging.getLogger(__name__)
 
@@ -284,7 +286,10 @@ class Assistant:
             return answer_passages(question, [], snap.sentences, self.reader, self.settings, history)
         asked = parse_question(question)
         answers = [self._answer_part(part, asked, snap, history, k, where) for part in asked.parts]
-        return answers[0] if len(answers) == 1 else combine_parts(question, asked.parts, answers)
+        ans = answers[0] if len(answers) == 1 else combine_parts(question, asked.parts, answers)
+        if not ans.grounded and is_korean(question) and snap.identity.get("model") == MODEL_NAME:
+            ans.note = ENGLISH_INDEX_KO  # say why, and what would let Korean questions find English text
+        return ans
 
     def passages_for(
         self,

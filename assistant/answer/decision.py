@@ -48,18 +48,27 @@ class Decision:
     weights: dict[str, float] = field(default_factory=dict)
     bias: float = 0.0
     type_veto: bool = False
+    # per reading direction ("ko-en": a Korean question over an English passage), the threshold the reader's
+    # probability must clear there; its scores are shifted so that ``threshold`` stands for it
+    directions: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def from_config(cls, config: dict, reader_threshold: float) -> Decision:
+        directions = {k: float(v) for k, v in (config.get("direction_thresholds") or {}).items()}
         d = config.get("decision")
         if not d:
-            return cls(reader_threshold)
-        return cls(float(d["threshold"]), {k: float(v) for k, v in d["weights"].items()}, float(d["bias"]), bool(d.get("type_veto")))
+            return cls(reader_threshold, directions=directions)
+        return cls(float(d["threshold"]), {k: float(v) for k, v in d["weights"].items()}, float(d["bias"]), bool(d.get("type_veto")), directions)
 
-    def score(self, probability: float, checks: Checks | None) -> float:
-        """The probability that the read answers the question (the reader's alone without a model)."""
+    def score(self, probability: float, checks: Checks | None, direction: str | None = None) -> float:
+        """The probability that the read answers the question (the reader's alone without a model).
+
+        ``direction`` ("ko-en", "en-ko", ...) applies that direction's threshold, when one was chosen."""
         if checks is not None and self.type_veto and checks.type_match == 0.0:
             return 0.0
+        if direction in self.directions and not self.weights:
+            shift = _logit(self.threshold) - _logit(self.directions[direction])
+            return 1.0 / (1.0 + math.exp(-(_logit(probability) + shift)))
         if not self.weights or checks is None:
             return probability
         x = dict(zip(FEATURES, feature_vector(probability, checks)))

@@ -20,11 +20,17 @@ from ..index.sentences import SentenceVectors
 from ..schema import Answer, Passage
 from ..settings import ReaderSettings
 from ..text.asking import asks_for_list
+from ..text.language import is_korean
 from .follow_up import follow_up_topic
 from .lists import answer_list
 from .messages import NO_PASSAGE, NOT_IN_RELATED, cross_lingual_note, for_question
 from .quotes import compose, focused_reads, retype
 from .reader import Reader
+
+
+def direction(question_language: str, passage_language: str) -> str:
+    """The reading direction, "ko-en" for a Korean question over an English passage (Korean or English)."""
+    return f"{question_language}-{'ko' if passage_language == 'ko' else 'en'}"
 
 
 def reader_answer(
@@ -52,9 +58,10 @@ def reader_answer(
     if topic and not reads:  # no sentence names the follow-up's new topic: read the whole passages
         reads = focused_reads(reader, sentences, read_q, passages, set(), settings.passages)
     decide = reader.decision
+    asked_in = "ko" if is_korean(question) else "en"
     for r in reads:
         if r.start >= 0:
-            r.score = decide.score(r.probability, r.checks(read_q))
+            r.score = decide.score(r.probability, r.checks(read_q), direction(asked_in, r.passage.language))
     # only a read with an answer span can answer (a passage whose sentences are all headings has none)
     listed = answer_list(reads, read_q, decide.threshold) if asks_for_list(read_q) else None
     best = max((r.confidence for r in reads if r.start >= 0), default=0.0)

@@ -41,3 +41,11 @@ PART_NOT_FOUND_KO = '문서에는 이 부분에 대한 답이 없습니다: "{pa
 def part_not_found(part: str) -> str:
     """What a several-part answer says for a part the documents do not answer."""
     return (PART_NOT_FOUND_KO if is_korean(part) else PART_NOT_FOUND).format(part=part)
+
+
+# a Korean question over an index built with the English encoder: nothing Korean can be matched in it
+ENGLISH_INDEX_KO = (
+    "이 색인은 영어 전용 인코더로 만들어져 한국어 질문을 영어 문서와 맞춰 보지 못합니다. "
+    "ASSISTANT_EMBEDDING_MODEL=intfloat/multilingual-e5-small 로 설정하고 `assistant index --rebuild` 로 색인을 다시 만들면 "
+    "한국어 질문으로 영어 구절을 찾을 수 있습니다. 다만 영어 문서에 대한 한국어 질문에 답하는 능력은 아직 제한적입니다."
+)

@@ -99,3 +99,12 @@ def test_a_name_is_wanted_for_who_where_and_which_agency():
     quote = "the Korea Institute for Advancement of Technology signed a memorandum of understanding with Stanford."
     found = [quote[a:b] for a, b in names_in(quote, "Which Korean agency signed an MOU with Stanford?")]
     assert found == ["Korea Institute for Advancement of Technology"]  # "Stanford" is the question's own word
+
+
+def test_a_direction_threshold_stands_for_the_common_one():
+    from assistant.answer.decision import Decision
+
+    d = Decision(0.71, directions={"ko-en": 0.51})
+    assert abs(d.score(0.51, None, "ko-en") - 0.71) < 1e-6  # at its direction's threshold: at the common one
+    assert d.score(0.6, None, "ko-en") > 0.71 > d.score(0.45, None, "ko-en")
+    assert d.score(0.6, None, "ko-ko") == 0.6  # no threshold of its own: the probability itself

@@ -93,3 +93,12 @@ def test_english_questions_over_english_text_still_use_the_english_reader(bot):
     ans = bot.ask("How much was committed to bioeconomy research?")
     assert ans.grounded and "$10 million" in ans.text and ans.citations[0].source == "fact-sheet.md"
     assert ans.short == "$10 million"  # the English reader's span, not a whole sentence
+
+
+def test_a_korean_question_over_an_english_index_says_why_it_finds_nothing(seed_bot):
+    """The bundled corpus is English, indexed with the English encoder: a Korean question cannot be matched
+    there, and the refusal says so and how to index for Korean questions, in Korean."""
+    ans = seed_bot.ask("바이오경제 분야 연구 협력에 얼마를 지원하기로 했나요?")
+    assert not ans.grounded
+    assert ans.text.startswith("문서에는")
+    assert ans.note and "multilingual-e5-small" in ans.note and "영어 전용" in ans.note
