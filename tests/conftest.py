@@ -36,6 +36,44 @@ def require_milvus() -> None:
         pytest.importorskip("pymilvus", reason='needs the milvus extra: pip install -e ".[milvus]"')
 
 
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def milvus_server(tmp_path_factory):
+    """A real Milvus standalone server (2.3, from the PyPI package ``milvus``: embedded etcd, local storage),
+    started once for the session; yields its URI. Skips, saying why, where the package or its x86-64 Linux
+    binary is missing, except in CI, which installs it (the test extra): there a missing server fails."""
+    require_milvus()
+    try:
+        from milvus import MilvusServer
+    except ImportError:
+        if IN_CI:
+            raise
+        pytest.skip('needs the Milvus server package: pip install -e ".[milvus-server]" (x86-64 Linux)')
+    server = MilvusServer()
+    server.set_base_dir(str(tmp_path_factory.mktemp("milvus-server")))
+    server.listen_port = _free_port()
+    try:
+        server.start()
+    except Exception as e:  # the binary cannot run here (another platform, a missing library)
+        if IN_CI:
+            raise
+        pytest.skip(f"the Milvus server binary does not start here: {e}")
+    try:
+        yield f"http://127.0.0.1:{server.listen_port}"
+    finally:
+        from assistant.index.milvus import close_clients
+
+        close_clients()
+        server.stop()
+
+
 def needs_shared(path: Path):
     """Skip a test whose data under ``../shared`` is absent, except in CI: there the data must be
     present (``tests/test_shared_data.py`` fails instead), so a missing folder cannot turn the

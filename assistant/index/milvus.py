@@ -197,11 +197,52 @@ def ensure_collection(target: MilvusTarget, dimension: int, drop: bool = False) 
     index = client.prepare_index_params()
     params = {"M": 16, "efConstruction": 200} if target.index_type in ("HNSW", "HNSW_SQ") else {}
     index.add_index(field_name=VECTOR, index_type=target.index_type, metric_type="IP", params=params)
-    for field in ("source", "kind", "language"):  # what where= filters test for equality
-        index.add_index(field_name=field, index_type="INVERTED")
     client.create_collection(name, schema=schema, index_params=index, consistency_level=target.consistency.capitalize())
+    client.release_collection(name)  # scalar indexes are added to a released collection (Milvus 2.3 requires it)
+    for field in SCALAR_INDEXED:
+        _add_scalar_index(client, target, name, field)
     client.load_collection(name)
     _LOADED.add((target.uri, name))
+
+
+# what where= filters test for equality: an index on each makes those filters cheap at scale
+SCALAR_INDEXED = ("source", "kind", "language")
+# the scalar index types to try for a text field, best first: INVERTED (Milvus 2.4+, Milvus Lite), Trie (2.3)
+SCALAR_INDEX_TYPES = ("INVERTED", "Trie")
+_SCALAR_CHOICE: dict[str, str | None] = {}  # per server uri: the type that server accepted
+
+
+def _add_scalar_index(client, target: MilvusTarget, collection: str, field: str) -> None:
+    """Index a text field with the best type the server has; a server with none keeps the field unindexed
+    (filters still work, by scanning). The choice is logged once per server."""
+    from pymilvus import MilvusException
+
+    known = _SCALAR_CHOICE.get(target.uri, "")
+    candidates = [known] if known else list(SCALAR_INDEX_TYPES)
+    if known is None:
+        return
+    for kind in candidates:
+        params = client.prepare_index_params()
+        params.add_index(field_name=field, index_type=kind)
+        try:
+            client.create_index(collection, params)
+        except MilvusException as e:
+            log.debug("Milvus at %s refused a %s index on %s: %s", target.uri, kind, field, e)
+            continue
+        if target.uri not in _SCALAR_CHOICE:
+            _SCALAR_CHOICE[target.uri] = kind
+            log.info(
+                "Milvus at %s: %s indexes on %s (the first scalar index type it accepts of %s)",
+                target.uri,
+                kind,
+                ", ".join(SCALAR_INDEXED),
+                SCALAR_INDEX_TYPES,
+            )
+        return
+    _SCALAR_CHOICE[target.uri] = None
+    log.warning(
+        "Milvus at %s accepts none of %s on text fields: filters on %s scan instead", target.uri, SCALAR_INDEX_TYPES, ", ".join(SCALAR_INDEXED)
+    )
 
 
 def loaded_client(target: MilvusTarget):

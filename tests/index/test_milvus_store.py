@@ -1,4 +1,5 @@
-"""The Milvus backend (``ASSISTANT_STORE=milvus``) on a real Milvus Lite file: same answers as FAISS,
+"""The Milvus backend (``ASSISTANT_STORE=milvus``) on a real Milvus Lite file and on a real Milvus standalone
+server (``conftest.milvus_server``, the 2.3 server of the PyPI package ``milvus``): same answers as FAISS,
 filters inside the engine, updates that leave no stale row, backend switches without re-embedding,
 clear errors, and SIGKILLed builds that converge.
 
@@ -8,6 +9,7 @@ these tests drive it through the builder, the retriever, the ``Assistant`` and t
 
 from __future__ import annotations
 
+import hashlib
 import os
 import random
 import shutil
@@ -36,9 +38,19 @@ QUESTIONS = [
 ]
 
 
-def settings_for(backend: str, index: Path) -> Settings:
+def settings_for(backend: str, index: Path, server: str | None = None) -> Settings:
+    """Milvus Lite in ``<index>/milvus.db``, or, given a server URI, a collection of its own on that server."""
     s = Settings()
+    if server:
+        collection = "t" + hashlib.sha1(str(index).encode()).hexdigest()[:16]
+        return replace(s, index_dir=index, store=replace(s.store, backend=backend, milvus_uri=server, milvus_collection=collection))
     return replace(s, index_dir=index, store=replace(s.store, backend=backend, milvus_uri=str(index / "milvus.db")))
+
+
+@pytest.fixture(params=["lite", "server"])
+def milvus(request):
+    """Where the collection lives: ``None`` for Milvus Lite, else the standalone server's URI."""
+    return request.getfixturevalue("milvus_server") if request.param == "server" else None
 
 
 def milvus_rows(store) -> dict[int, str]:
@@ -56,15 +68,16 @@ def _release_milvus():
     close_clients()
 
 
-@pytest.fixture(scope="module")
-def both(tmp_path_factory, embedder):
-    """The bundled corpus indexed once with FAISS and once with Milvus Lite."""
+@pytest.fixture(scope="module", params=["lite", "server"])
+def both(request, tmp_path_factory, embedder):
+    """The bundled corpus indexed once with FAISS and once with Milvus (Lite, then the standalone server)."""
     from assistant import Assistant
 
+    server = request.getfixturevalue("milvus_server") if request.param == "server" else None
     root = tmp_path_factory.mktemp("both")
     bots = {}
     for backend in ("faiss", "milvus"):
-        bot = Assistant(BUNDLED, root / backend, auto_update=False, settings=settings_for(backend, root / backend))
+        bot = Assistant(BUNDLED, root / backend, auto_update=False, settings=settings_for(backend, root / backend, server))
         bot.embedder = embedder
         bot.update_index()
         bots[backend] = bot
@@ -131,13 +144,13 @@ def test_same_answers_as_faiss(both):
 # ---------------------------------------------------------------------- updates
 
 
-def test_updates_leave_no_stale_rows(tmp_path, embedder):
+def test_updates_leave_no_stale_rows(tmp_path, embedder, milvus):
     from assistant import Assistant
 
     corpus = tmp_path / "corpus"
     shutil.copytree(BUNDLED, corpus)
     index = tmp_path / "index"
-    bot = Assistant(corpus, index, auto_update=False, settings=settings_for("milvus", index))
+    bot = Assistant(corpus, index, auto_update=False, settings=settings_for("milvus", index, milvus))
     bot.embedder = embedder
     bot.update_index()
     store = bot.snapshot.vectors
@@ -168,13 +181,13 @@ def test_updates_leave_no_stale_rows(tmp_path, embedder):
     assert milvus_rows(new.vectors).keys() == set(new.chunks)
 
 
-def test_switching_backend_moves_vectors_without_reembedding(tmp_path, embedder):
+def test_switching_backend_moves_vectors_without_reembedding(tmp_path, embedder, milvus):
     from assistant import Assistant
 
     index = tmp_path / "index"
 
     def bot_for(backend):
-        bot = Assistant(BUNDLED, index, auto_update=False, settings=settings_for(backend, index))
+        bot = Assistant(BUNDLED, index, auto_update=False, settings=settings_for(backend, index, milvus))
         bot.embedder = embedder
         return bot
 
@@ -191,16 +204,16 @@ def test_switching_backend_moves_vectors_without_reembedding(tmp_path, embedder)
     assert [(h.source, h.chunk_id) for h in back.search(QUESTIONS[0], 5)] == before
 
 
-def test_a_collection_dropped_behind_the_index_is_reported_then_rebuilt(tmp_path, embedder):
+def test_a_collection_dropped_behind_the_index_is_reported_then_rebuilt(tmp_path, embedder, milvus):
     from assistant import Assistant
 
     index = tmp_path / "index"
-    bot = Assistant(BUNDLED, index, auto_update=False, settings=settings_for("milvus", index))
+    bot = Assistant(BUNDLED, index, auto_update=False, settings=settings_for("milvus", index, milvus))
     bot.embedder = embedder
     bot.update_index()
     store = bot.snapshot.vectors
     store.client.drop_collection(store.target.collection)
-    again = Assistant(BUNDLED, index, auto_update=False, settings=settings_for("milvus", index))
+    again = Assistant(BUNDLED, index, auto_update=False, settings=settings_for("milvus", index, milvus))
     assert again.load_error and "is gone" in again.load_error
     again.embedder = embedder
     report = again.update_index()
@@ -252,7 +265,7 @@ def test_missing_client_is_one_clear_line(monkeypatch, tmp_path):
 
 
 @pytest.mark.slow
-def test_sigkilled_milvus_builds_converge(tmp_path, embedder, capsys):
+def test_sigkilled_milvus_builds_converge(tmp_path, embedder, capsys, milvus):
     """Real ``assistant index --store milvus`` processes SIGKILLed at random points of first builds
     and updates: after each kill the live index loads with every vector it names; the next update
     converges to exactly one row per live chunk, every document indexed from its current version."""
@@ -267,12 +280,16 @@ def test_sigkilled_milvus_builds_converge(tmp_path, embedder, capsys):
     corpus = make_corpus(tmp_path / "corpus", n_docs=5)
     index = tmp_path / "index"
 
+    store_settings = settings_for("milvus", index, milvus).store
+    env = {**os.environ, "ASSISTANT_MILVUS_COLLECTION": store_settings.milvus_collection}
+
     def start():
         cmd = [sys.executable, "-m", "assistant", "index", "--corpus", str(corpus), "--index", str(index), "--store", "milvus", "--json"]
-        return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        cmd += ["--milvus-uri", milvus] if milvus else []
+        return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
     def check():
-        snap = load_snapshot(index, store=settings_for("milvus", index).store)
+        snap = load_snapshot(index, store=store_settings)
         if snap is not None:
             snap.check()
             snap.vectors.vectors(snap.vectors.ids())  # raises IndexCorrupt if a live row is missing
@@ -326,7 +343,7 @@ def test_sigkilled_milvus_builds_converge(tmp_path, embedder, capsys):
     p = start()
     _, err = p.communicate(timeout=600)
     assert p.returncode == 0, err[-2000:]
-    snap = load_snapshot(index, store=settings_for("milvus", index).store)
+    snap = load_snapshot(index, store=store_settings)
     assert set(snap.documents) == corpus_sources(corpus)
     for src, rec in snap.documents.items():
         assert rec.sha256 == file_sha256(corpus / src), f"{src} indexed from a stale version"
@@ -336,7 +353,9 @@ def test_sigkilled_milvus_builds_converge(tmp_path, embedder, capsys):
     assert all(rows[c.id] == c.source for c in snap.chunks.values())
     close_clients()
     with capsys.disabled():
-        print(f"\nmilvus crash safety: {kills} SIGKILLs {phases}, {finished} builds finished first; converged to {len(rows)} rows")
+        print(
+            f"\nmilvus ({'server' if milvus else 'lite'}) crash safety: {kills} SIGKILLs {phases}, {finished} builds finished first; converged to {len(rows)} rows"
+        )
 
 
 def _free_port() -> int:
@@ -347,58 +366,85 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_processes_share_one_collection_through_a_milvus_server(tmp_path, embedder):
-    """``milvus-lite server`` speaks the Milvus gRPC protocol a standalone Milvus does: an
-    ``assistant index`` process updates the collection while a serving ``Assistant`` in another
-    process keeps its connection, and the server picks up the new snapshot by itself."""
-    import socket
+@pytest.mark.slow
+def test_two_servers_and_an_indexer_share_one_collection(tmp_path, milvus_server):
+    """Two ``assistant serve`` processes and an ``assistant index`` process on one collection of a real
+    Milvus standalone server (and one index folder): a document the indexer adds is answered by both
+    servers without a restart (each loads the new snapshot by itself, ``ASSISTANT_INDEX_POLL_S``)."""
+    from gradio_client import Client
 
-    from assistant import Assistant
-
-    port = _free_port()
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "milvus-lite"),
-            "server",
-            "--data-dir",
-            str(tmp_path / "milvus"),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    shutil.copytree(BUNDLED, corpus)
+    env = {
+        **os.environ,
+        "ASSISTANT_MILVUS_COLLECTION": "shared_" + hashlib.sha1(str(tmp_path).encode()).hexdigest()[:12],
+        "ASSISTANT_INDEX_POLL_S": "0.5",
+    }
+    flags = ["--corpus", str(corpus), "--index", str(index), "--store", "milvus", "--milvus-uri", milvus_server]
+    r = _cli("index", *flags, env=env)
+    assert r.returncode == 0, r.stderr[-2000:]
+    question = "Where will the joint quantum sensing testbed be built?"
+    servers, logs = [], []
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert server.poll() is None and time.monotonic() < deadline, "milvus-lite server did not start"
-                time.sleep(0.2)
-        uri = f"http://127.0.0.1:{port}"
-        corpus, index = tmp_path / "corpus", tmp_path / "index"
-        shutil.copytree(BUNDLED, corpus)
-        flags = ["--corpus", str(corpus), "--index", str(index), "--store", "milvus", "--milvus-uri", uri]
-        r = _cli("index", *flags)
-        assert r.returncode == 0, r.stderr[-2000:]
-        s = settings_for("milvus", index)
-        s = replace(s, store=replace(s.store, milvus_uri=uri), server=replace(s.server, index_poll_s=0.1))
-        bot = Assistant(corpus, index, auto_update=False, settings=s)
-        bot.embedder = embedder
-        first = bot.snapshot.name
-        assert bot.search("quantum sensing testbed Daejeon", 1)[0].source != "note.txt"
+        for n in range(2):
+            port = _free_port()
+            log = open(tmp_path / f"serve{n}.log", "wb")
+            logs.append(log)
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "assistant", "serve", "--port", str(port), *flags], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env
+            )
+            servers.append((proc, f"http://127.0.0.1:{port}/"))
+        clients = []
+        for proc, url in servers:
+            deadline = time.monotonic() + 300
+            while True:
+                assert proc.poll() is None, (tmp_path / "serve0.log").read_text(errors="replace")[-3000:]
+                try:
+                    clients.append(Client(url, verbose=False, download_files=False))
+                    break
+                except Exception:
+                    assert time.monotonic() < deadline, "assistant serve did not start"
+                    time.sleep(1)
+        for c in clients:
+            assert "note.txt" not in [x["source"] for x in c.predict(question, api_name="/ask")["citations"]]
 
-        (corpus / "note.txt").write_text("Korea and the U.S. agreed to a joint quantum sensing testbed in Daejeon.\n", encoding="utf-8")
-        r = _cli("index", *flags)  # another process writes while this one stays connected
+        (corpus / "note.txt").write_text("Korea and the U.S. agreed to build a joint quantum sensing testbed in Daejeon.\n", encoding="utf-8")
+        r = _cli("index", *flags, env=env)  # a third process writes while both servers stay up
         assert r.returncode == 0, r.stderr[-2000:]
-        time.sleep(0.2)
-        assert bot.search("quantum sensing testbed Daejeon", 1)[0].source == "note.txt"
-        assert bot.snapshot.name != first
-        assert milvus_rows(bot.snapshot.vectors).keys() == set(bot.snapshot.chunks)
+        for c in clients:
+            deadline = time.monotonic() + 60
+            while True:
+                ans = c.predict(question, api_name="/ask")
+                if ans["grounded"] and ans["citations"][0]["source"] == "note.txt":
+                    break
+                assert time.monotonic() < deadline, ans
+                time.sleep(1)
+            assert "Daejeon" in ans["text"]
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        for proc, _ in servers:
+            proc.terminate()
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        for log in logs:
+            log.close()
+
+
+def test_a_server_that_is_down_is_one_clear_line_and_the_local_index_is_untouched(tmp_path, embedder):
+    from assistant import Assistant
+    from assistant.index.snapshot import load_snapshot
+
+    index = tmp_path / "index"
+    bot = Assistant(BUNDLED, index, auto_update=False, settings=settings_for("faiss", index))
+    bot.embedder = embedder
+    bot.update_index()
+    live = bot.snapshot.name
+    dead = f"http://127.0.0.1:{_free_port()}"  # nothing listens there
+    t0 = time.monotonic()
+    r = _cli("index", "--corpus", str(BUNDLED), "--index", str(index), "--store", "milvus", "--milvus-uri", dead)
+    assert time.monotonic() - t0 < 120
+    assert r.returncode == 1 and "cannot open Milvus at " + dead in r.stderr and "Traceback" not in r.stderr, r.stderr[-2000:]
+    snap = load_snapshot(index)
+    assert snap.name == live and type(snap.vectors).__name__ == "FaissStore"
+    assert set(snap.documents) == set(bot.snapshot.documents)

@@ -303,3 +303,22 @@ class TestMilvusStore(VectorStoreContract):
         store.commit()
         store.save(path)
         return path, ids, x
+
+
+class TestMilvusServerStore(VectorStoreContract):
+    """The same contract on a collection of a real Milvus standalone server (2.3: Trie scalar indexes,
+    AUTOINDEX chosen by the server)."""
+
+    name = "milvus"
+
+    @pytest.fixture(scope="class")
+    def _saved(self, tmp_path_factory, milvus_server):
+        from assistant.index.milvus import MilvusStore, MilvusTarget
+
+        ids, x = _data()
+        path = tmp_path_factory.mktemp("stores") / "vectors.milvus.npz"
+        store = MilvusStore.fresh(MilvusTarget(milvus_server, "contract"), DIM)
+        store.add(ids, x)
+        store.commit()
+        store.save(path)
+        return path, ids, x
