@@ -100,7 +100,9 @@ class StoreSettings:
     milvus_token: str | None = None  # ``user:password`` or an API key, for a server with authentication
     milvus_collection: str = "assistant_chunks"
     milvus_index: str = "AUTOINDEX"  # the collection's vector index type (AUTOINDEX: the server picks; HNSW on Lite)
-    milvus_consistency: str = "strong"  # a search sees every write acknowledged before it (see docs/milvus.md)
+    # "auto": strong on Milvus Lite; bounded on a server, whose strong reads wait ~0.4 s for the time tick,
+    # with an update waiting out the staleness bound before its snapshot goes live (docs/milvus.md)
+    milvus_consistency: str = "auto"
 
 
 @dataclass(frozen=True)
@@ -305,8 +307,8 @@ ENVIRONMENT: tuple[EnvVar, ...] = (
     EnvVar(
         "ASSISTANT_MILVUS_CONSISTENCY",
         "store.milvus_consistency",
-        _choice("strong", "bounded", "session", "eventually"),
-        "Milvus consistency level of searches",
+        _choice("auto", "strong", "bounded", "session", "eventually"),
+        "Milvus consistency level of searches (`auto`: strong on Milvus Lite, bounded on a server)",
     ),
     EnvVar(
         "ASSISTANT_READER_ENGINE", "reader.engine", _choice("onnx", "torch"), "engine that runs the trained reader: `onnx` or `torch` (same weights)"

@@ -1,7 +1,8 @@
 """FAISS vs Milvus (Lite) in one run: retrieval quality, answers, search latency, and scale.
 
     .venv/bin/python -m benchmarks.milvus_bench                      # quality on both + scale at 100k
-    .venv/bin/python -m benchmarks.milvus_bench --scale 1000000 --no-quality   # the 1M scale run
+    .venv/bin/python -m benchmarks.milvus_bench --scale 1000000 --no-quality   # the 1M scale run (Milvus Lite)
+    .venv/bin/python -m benchmarks.milvus_bench --scale 1000000 --no-quality --server  # ... on a Milvus server
     .venv/bin/python -m benchmarks.milvus_bench --smoke              # the seconds-long CI version
     .venv/bin/python -m benchmarks.milvus_bench --bm25 --scale ''    # quality + Milvus's BM25 vs the project's
 
@@ -235,6 +236,126 @@ def scale(n: int, base: np.ndarray, tmp: Path, n_queries: int, index_type: str) 
     return row
 
 
+def _server_pid(port: int) -> int | None:
+    """The pid of the Milvus server process listening on ``port`` (the binary the ``milvus`` package runs)."""
+    import psutil
+
+    for c in psutil.net_connections(kind="tcp"):
+        if c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == port and c.pid:
+            return c.pid
+    return None
+
+
+def _peak_rss_mb(pid: int | None) -> float | None:
+    """The process's peak resident memory (``VmHWM``), MB."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except (OSError, ValueError, TypeError):
+        return None
+    return None
+
+
+def scale_server(n: int, base: np.ndarray, tmp: Path, n_queries: int, index_type: str, consistency: str = "strong") -> dict:
+    """``n`` synthetic vectors in a collection of a real Milvus standalone server (the ``milvus`` package,
+    started here) vs FAISS exact and IVF on the same vectors: build (insert, flush, index), the server's peak
+    memory and disk, reopen, search p50/p95 at k=10 and k=50, recall@10."""
+    import socket
+
+    from milvus import MilvusServer
+
+    from assistant.index.milvus import MilvusStore, MilvusTarget, close_clients
+    from assistant.index.vectors import FaissStore, IVFStore, default_nprobe
+
+    vecs = synthetic_vectors(base, n, seed=n)
+    queries = synthetic_vectors(base, n_queries, seed=999)
+    ids = np.arange(n, dtype="int64")
+    flat = FaissStore(base.shape[1])
+    flat.add(ids, vecs)
+    _, exact = flat.search(queries, 10)
+    row: dict = {"n": n, "faiss_flat": lat_stats(time_queries(lambda q: flat.search(q, K), queries))}
+    row["faiss_flat_k10"] = lat_stats(time_queries(lambda q: flat.search(q, 10), queries))
+    if n >= 50_000:
+        ivf = IVFStore.build(ids, vecs, "float32")
+        _, got = ivf.search(queries, 10)
+        row["faiss_ivf"] = {"nlist": ivf.nlist, "nprobe": default_nprobe(ivf.nlist), "recall_at_10": round(recall_at(exact, got), 4)}
+        row["faiss_ivf"].update(lat_stats(time_queries(lambda q: ivf.search(q, K), queries)))
+        del ivf
+    flat = None
+    print(f"  faiss n={n}: {json.dumps(row)}", flush=True)
+
+    server = MilvusServer()
+    data_dir = tmp / f"server-{n}"
+    server.set_base_dir(str(data_dir))
+    with socket.socket() as sk:
+        sk.bind(("127.0.0.1", 0))
+        server.listen_port = sk.getsockname()[1]
+    t = time.perf_counter()
+    server.start()
+    row_s: dict = {
+        "index_type": index_type,
+        "consistency": consistency,
+        "server_start_s": round(time.perf_counter() - t, 1),
+        "server": "milvus 2.3.5 standalone (PyPI milvus)",
+    }
+    pid = _server_pid(server.listen_port)
+    try:
+        target = MilvusTarget(f"http://127.0.0.1:{server.listen_port}", "scale", index_type=index_type, consistency=consistency)
+        t = time.perf_counter()
+        store = MilvusStore.fresh(target, base.shape[1])
+        step = 20_000
+        for a in range(0, n, step):
+            store.add(ids[a : a + step], vecs[a : a + step])
+            if (a // step) % 10 == 0:
+                print(f"    inserted {min(n, a + step):,} rows in {time.perf_counter() - t:.0f} s", flush=True)
+        insert_s = time.perf_counter() - t
+        store.client.flush(target.collection)
+        flush_s = time.perf_counter() - t - insert_s
+        # wait until the vector index covers every row: searching before that scans raw segments
+        deadline = time.monotonic() + 3 * 3600
+        while True:
+            info = store.client.describe_index(target.collection, "vector")
+            done = int(info.get("indexed_rows", 0))
+            if done >= n or time.monotonic() > deadline:
+                break
+            time.sleep(5)
+        index_s = time.perf_counter() - t - insert_s - flush_s
+        store.client.release_collection(target.collection)
+        store.client.load_collection(target.collection)  # load the built index
+        store.commit()
+        build_s = time.perf_counter() - t
+        _, got = store.search(queries, 10)
+        row_s.update(
+            build_s=round(build_s, 1),
+            insert_s=round(insert_s, 1),
+            flush_s=round(flush_s, 1),
+            index_s=round(index_s, 1),
+            indexed_rows=done,
+            rows_per_s=round(n / insert_s),
+            recall_at_10=round(recall_at(exact, got), 4),
+            k10=lat_stats(time_queries(lambda q: store.search(q, 10), queries)),
+            k50=lat_stats(time_queries(lambda q: store.search(q, K), queries)),
+        )
+        path = tmp / "view.npz"
+        store.save(path)
+        close_clients()
+        t = time.perf_counter()
+        again = MilvusStore.load(path)
+        again.search(queries[:1], K)
+        row_s["reopen_s"] = round(time.perf_counter() - t, 2)
+        close_clients()
+        row_s["server_peak_rss_mb"] = _peak_rss_mb(pid)
+        row_s["disk_mb"] = round(dir_size(data_dir) / 2**20, 1)
+    finally:
+        close_clients()
+        server.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
+    row["milvus_server"] = row_s
+    print(f"  milvus-server n={n}: {json.dumps(row_s)}", flush=True)
+    return row
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--smoke", action="store_true", help="seconds-long version (bundled corpus, 2k vectors)")
@@ -243,6 +364,8 @@ def main(argv=None) -> int:
     p.add_argument("--bm25", action="store_true", help="also compare Milvus's BM25 function with the project's keyword index")
     p.add_argument("--queries", type=int, default=200)
     p.add_argument("--index-type", default="AUTOINDEX", help="Milvus index type for the scale run (Lite: AUTOINDEX = HNSW)")
+    p.add_argument("--consistency", default="strong", help="the server run's consistency level (strong, bounded, eventually)")
+    p.add_argument("--server", action="store_true", help="the scale run on a real Milvus standalone server (the milvus-server extra) instead of Lite")
     p.add_argument("--out", type=Path)
     args = p.parse_args(argv)
     sizes = [int(x) for x in (args.scale if args.scale is not None else ("2000" if args.smoke else "100000")).split(",") if x]
@@ -259,11 +382,16 @@ def main(argv=None) -> int:
         if sizes:
             if base is None:
                 base = real_vectors(tmp, args.smoke)
-            out["scale"] = [scale(n, base, tmp, 20 if args.smoke else args.queries, args.index_type) for n in sizes]
+            nq = 20 if args.smoke else args.queries
+            if args.server:
+                out["scale"] = [scale_server(n, base, tmp, nq, args.index_type, args.consistency) for n in sizes]
+            else:
+                out["scale"] = [scale(n, base, tmp, nq, args.index_type) for n in sizes]
         out["load_avg_at_end"] = list(os.getloadavg())
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     name = "milvus-smoke" if args.smoke else ("milvus" if not args.scale else "milvus-" + "-".join(str(s) for s in sizes))
+    name += "-server" if args.server else ""
     dest = args.out or RESULTS / f"{name}.json"
     dest.parent.mkdir(parents=True, exist_ok=True)
     dest.write_text(json.dumps(out, indent=2) + "\n")

@@ -287,6 +287,8 @@ class Indexer:
         sentences = SentenceVectors.concat(sentence_parts, store.dimension)
         snap = IndexSnapshot(identity, store.dimension, keep, chunks, store, lexical, sentences, next_id)
         snap.check()
+        if hasattr(store, "settle"):
+            store.settle()  # a Milvus server's bounded reads see the new rows before the snapshot names them
         snap = replace(snap, name=save_snapshot(self.index_dir, snap))
         store.commit()  # the new snapshot is live: rows only the old one could reach go (Milvus)
         report.added.sort()

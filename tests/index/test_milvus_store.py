@@ -55,7 +55,7 @@ def milvus(request):
 
 def milvus_rows(store) -> dict[int, str]:
     """Every row of the store's collection: id -> source."""
-    rows = store.client.query(store.target.collection, filter="id >= 0", output_fields=["id", "source"], limit=16_384)
+    rows = store.client.query(store.target.collection, filter="id >= 0", output_fields=["id", "source"], limit=16_384, consistency_level="Strong")
     return {int(r["id"]): r["source"] for r in rows}
 
 
