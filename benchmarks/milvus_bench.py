@@ -257,7 +257,7 @@ def _peak_rss_mb(pid: int | None) -> float | None:
     return None
 
 
-def scale_server(n: int, base: np.ndarray, tmp: Path, n_queries: int, index_type: str, consistency: str = "strong") -> dict:
+def scale_server(n: int, base: np.ndarray, tmp: Path, n_queries: int, index_type: str, consistency: str = "auto") -> dict:
     """``n`` synthetic vectors in a collection of a real Milvus standalone server (the ``milvus`` package,
     started here) vs FAISS exact and IVF on the same vectors: build (insert, flush, index), the server's peak
     memory and disk, reopen, search p50/p95 at k=10 and k=50, recall@10."""
@@ -364,7 +364,7 @@ def main(argv=None) -> int:
     p.add_argument("--bm25", action="store_true", help="also compare Milvus's BM25 function with the project's keyword index")
     p.add_argument("--queries", type=int, default=200)
     p.add_argument("--index-type", default="AUTOINDEX", help="Milvus index type for the scale run (Lite: AUTOINDEX = HNSW)")
-    p.add_argument("--consistency", default="strong", help="the server run's consistency level (strong, bounded, eventually)")
+    p.add_argument("--consistency", default="auto", help="the server run's consistency level (auto = bounded on a server, strong, eventually)")
     p.add_argument("--server", action="store_true", help="the scale run on a real Milvus standalone server (the milvus-server extra) instead of Lite")
     p.add_argument("--out", type=Path)
     args = p.parse_args(argv)

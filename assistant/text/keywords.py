@@ -23,11 +23,11 @@ from functools import lru_cache
 
 from . import korean
 from .dates import DIGIT_RUN
-from .language import has_hangul
+from .language import has_hangul, is_korean
 
 # Version of the tokenizer below; an index written by another version is rebuilt, never
 # queried with mismatched tokens.
-TOKENIZER_VERSION = 5
+TOKENIZER_VERSION = 6  # 6: Hangul in English text is kept whole, not cut into morphemes
 
 # Words are runs of letters/digits; "U.S." splits into its parts on both the document and
 # the query side. Numbers keep their thousands separators and decimals ("3,000", "2.5").
@@ -36,6 +36,7 @@ _HYPHENATED = re.compile(r"\b([^\W\d_]+(?:[-\u2010\u2011][^\W\d_]+)+)\b", re.UNI
 _PERCENT = re.compile(r"(?<=\d)\s*%")
 _POSSESSIVE = re.compile(r"(?<=[^\W_])['\u2019]s\b")
 _WHITESPACE_WORD = re.compile(r"\S+")  # Korean words are cut by Kiwi whole, with their punctuation
+_HANGUL_RUN = re.compile(r"([\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]+)")  # a run of Hangul (split keeps it)
 _ACRONYM_PLURAL = re.compile(r"\b([A-Z][A-Z0-9]+)s\b")  # case-sensitive, before lower-casing
 
 
@@ -59,9 +60,14 @@ def split_words(text: str) -> tuple[list[str], list[str]]:
     extras: list[str] = [m.group(1).lower() for m in _ACRONYM_PLURAL.finditer(text)]
     text = _POSSESSIVE.sub("", _PERCENT.sub(" percent", text.lower()))
     words: list[str] = []
-    for piece in _WHITESPACE_WORD.findall(text) if has_hangul(text) else [text]:
-        if has_hangul(piece):  # a Korean word with its particles, punctuation and all: "이종호)는"
-            words.extend(korean.morphemes(piece))
+    hangul = has_hangul(text)
+    # morphemes for Korean text only: a stray Hangul word in English text (a web page's "구분선" crumb)
+    # stays one word, without loading Kiwi (1-3 s) into an English build or an English question
+    korean_text = hangul and is_korean(text)
+    pieces = _WHITESPACE_WORD.findall(text) if korean_text else _HANGUL_RUN.split(text) if hangul else [text]
+    for piece in pieces:
+        if has_hangul(piece):  # Korean text: a word with its particles, punctuation and all ("이종호)는");
+            words.extend(korean.morphemes(piece) if korean_text else [piece])  # else a Hangul run, kept whole
             continue
         for w in _TOKEN.findall(piece):
             if w[0].isdigit():
@@ -73,7 +79,7 @@ def split_words(text: str) -> tuple[list[str], list[str]]:
             words.append(w)
     for m in _HYPHENATED.finditer(text):
         joined = re.sub(r"[-\u2010\u2011]", "", m.group(1))
-        extras.extend(korean.morphemes(joined) if has_hangul(joined) else [joined])
+        extras.extend((korean.morphemes(joined) if korean_text else [joined]) if has_hangul(joined) else [joined])
     return words, extras
 
 

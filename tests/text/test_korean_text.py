@@ -62,7 +62,7 @@ def test_punctuation_next_to_a_particle_is_not_a_word():
 
 def test_english_analysis_is_unchanged():
     # the English side of the tokenizer (version 4 behaviour) is untouched by the Korean one
-    assert TOKENIZER_VERSION == 5
+    assert TOKENIZER_VERSION == 6
     assert tokenize("NASA's three MOUs on 5G cost $2.5 billion (60%) in FY2022.") == [
         "nasa",
         "three",
@@ -100,3 +100,13 @@ def test_korean_quote_marks_close_a_sentence():
 def test_wrapped_korean_line_stays_one_sentence():
     text = "과학기술정보통신부는 한미 양국이 인공지능과 양자 분야의 공동연구를 확대하고 연구자 교류를\n늘리기로 합의했다고 밝혔다."
     assert len(split_sentences(text)) == 1
+
+
+def test_a_hangul_word_in_english_text_stays_whole_without_kiwi(monkeypatch):
+    """A web page's navigation crumb ("TOPICS구분선Industry") in an English document is one word; Kiwi
+    (a second or more to load) is never called for it."""
+    from assistant.text import korean
+
+    monkeypatch.setattr(korean, "morphemes", lambda w: (_ for _ in ()).throw(AssertionError("Kiwi called")))
+    words = tokenize("Skip Menu Main Content Menu home TOPICS구분선Industry Print facebook Parts and materials technology")
+    assert "구분선" in words and "industri" in words
