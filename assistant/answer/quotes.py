@@ -2,7 +2,7 @@
 
 The reader picks an answer span; the quote is the whole sentence (or sentences) around it, as
 stored at index time, so ``document_text[start:end] == quote`` always holds. Headings are never
-quoted (``text.headings``).
+quoted (``text.headings``), nor a saved web page's menus and footers (``text.furniture``).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from ..index.sentences import SentenceVectors
 from ..schema import Citation, Passage
+from ..text.furniture import is_furniture
 from ..text.headings import is_heading
 from ..text.keywords import tokenize
 from ..text.sentences import split_sentences
@@ -48,7 +49,7 @@ def quotable_sentences(sentences: SentenceVectors, p: Passage) -> list[tuple[int
             continue
         i, j = a - p.start, b - p.start
         before, after = p.text[:i].rstrip(" \t")[-1:], p.text[j:].lstrip(" \t")[:1]
-        if not is_heading(p.text[i:j], before, after):
+        if not is_heading(p.text[i:j], before, after) and not is_furniture(p.text[i:j]):
             out.append((a, b))
     return out
 

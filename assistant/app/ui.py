@@ -35,6 +35,7 @@ import gradio as gr  # noqa: E402
 from ..errors import UploadError  # noqa: E402
 from ..schema import FILE_TYPES, Answer, Citation, Passage  # noqa: E402
 from ..settings import ServerSettings  # noqa: E402
+from ..text.furniture import without_furniture  # noqa: E402
 from ..text.language import KOREAN, is_korean  # noqa: E402
 from .uploads import backup, delete_document, save_upload, target_path  # noqa: E402
 
@@ -168,8 +169,8 @@ def highlight_html(c: Citation) -> str:
         if i < 0:
             return f"<mark>{esc(c.quote)}</mark>"
         a, b = i, i + len(c.quote)
-    before = _clip_left(ctx[:a], CONTEXT_CHARS)
-    after = _clip_right(ctx[b:], CONTEXT_CHARS)
+    before = _clip_left(without_furniture(ctx[:a]), CONTEXT_CHARS)  # a web page's menus are not shown
+    after = _clip_right(without_furniture(ctx[b:]), CONTEXT_CHARS)
     return f"{esc(before)}<mark>{_bold_answer(c, ctx[a:b])}</mark>{esc(after)}"
 
 
@@ -198,7 +199,7 @@ def citation_card(c: Citation) -> str:
 
 
 def related_card(p: Passage) -> str:
-    text = _clip_right(" ".join(p.text.split()), 2 * CONTEXT_CHARS)
+    text = _clip_right(" ".join(without_furniture(p.text).split()), 2 * CONTEXT_CHARS)
     return (
         '<div class="src-card related">'
         f'<div class="src-title">{esc(p.title)}</div>'

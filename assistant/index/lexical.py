@@ -28,6 +28,7 @@ import numpy as np
 
 from ..errors import StaleTokenizer
 from ..schema import Chunk
+from ..text.furniture import without_furniture
 from ..text.keywords import PAIR_SEP, QUESTION_WORDS, TOKENIZER_VERSION, stem_sequence, stopwords, word_pairs
 
 
@@ -142,8 +143,9 @@ class Analyzer:
 
 
 def lexical_text(chunk: Chunk, date: str | None) -> str:
-    """What BM25 indexes for a chunk: its title and date take part in keyword matching."""
-    return f"{chunk.title} {date or ''}\n{chunk.text}"
+    """What BM25 indexes for a chunk: its title and date take part in keyword matching; a saved web
+    page's menus and footers do not (``text.furniture``)."""
+    return f"{chunk.title} {date or ''}\n{without_furniture(chunk.text)}"
 
 
 class LexicalIndex:

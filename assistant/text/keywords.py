@@ -27,7 +27,7 @@ from .language import has_hangul, is_korean
 
 # Version of the tokenizer below; an index written by another version is rebuilt, never
 # queried with mismatched tokens.
-TOKENIZER_VERSION = 6  # 6: Hangul in English text is kept whole, not cut into morphemes
+TOKENIZER_VERSION = 6  # 6: Hangul in English text is kept whole; web-page menus and footers are not indexed
 
 # Words are runs of letters/digits; "U.S." splits into its parts on both the document and
 # the query side. Numbers keep their thousands separators and decimals ("3,000", "2.5").
