@@ -167,9 +167,9 @@ def real_vectors(tmp: Path, smoke: bool) -> np.ndarray:
     return snap.vectors.vectors(snap.vectors.ids())
 
 
-def scale(n: int, base: np.ndarray, tmp: Path, n_queries: int, index_type: str) -> dict:
-    """``n`` synthetic vectors in a fresh Milvus Lite collection vs FAISS on the same vectors."""
-    from assistant.index.milvus import MilvusStore, MilvusTarget, close_clients
+def faiss_baseline(n: int, base: np.ndarray, n_queries: int):
+    """The synthetic vectors, queries and ids of a scale run, the exact top-10 and FAISS exact and IVF
+    search timings on them (the row both Milvus runs extend); the exact index is freed before Milvus runs."""
     from assistant.index.vectors import FaissStore, IVFStore, default_nprobe
 
     vecs = synthetic_vectors(base, n, seed=n)
@@ -179,14 +179,22 @@ def scale(n: int, base: np.ndarray, tmp: Path, n_queries: int, index_type: str) 
     flat.add(ids, vecs)
     _, exact = flat.search(queries, 10)
     row: dict = {"n": n, "faiss_flat": lat_stats(time_queries(lambda q: flat.search(q, K), queries))}
+    row["faiss_flat_k10"] = lat_stats(time_queries(lambda q: flat.search(q, 10), queries))
     if n >= 50_000:
         ivf = IVFStore.build(ids, vecs, "float32")
         _, got = ivf.search(queries, 10)
         row["faiss_ivf"] = {"nlist": ivf.nlist, "nprobe": default_nprobe(ivf.nlist), "recall_at_10": round(recall_at(exact, got), 4)}
         row["faiss_ivf"].update(lat_stats(time_queries(lambda q: ivf.search(q, K), queries)))
         del ivf
-    flat = None  # free the exact index before Milvus takes the memory
     print(f"  faiss n={n}: {json.dumps(row)}", flush=True)
+    return vecs, queries, ids, exact, row
+
+
+def scale(n: int, base: np.ndarray, tmp: Path, n_queries: int, index_type: str) -> dict:
+    """``n`` synthetic vectors in a fresh Milvus Lite collection vs FAISS on the same vectors."""
+    from assistant.index.milvus import MilvusStore, MilvusTarget, close_clients
+
+    vecs, queries, ids, exact, row = faiss_baseline(n, base, n_queries)
 
     db = tmp / f"scale-{n}.db"
     target = MilvusTarget(str(db), "scale", index_type=index_type)
@@ -266,24 +274,8 @@ def scale_server(n: int, base: np.ndarray, tmp: Path, n_queries: int, index_type
     from milvus import MilvusServer
 
     from assistant.index.milvus import MilvusStore, MilvusTarget, close_clients
-    from assistant.index.vectors import FaissStore, IVFStore, default_nprobe
 
-    vecs = synthetic_vectors(base, n, seed=n)
-    queries = synthetic_vectors(base, n_queries, seed=999)
-    ids = np.arange(n, dtype="int64")
-    flat = FaissStore(base.shape[1])
-    flat.add(ids, vecs)
-    _, exact = flat.search(queries, 10)
-    row: dict = {"n": n, "faiss_flat": lat_stats(time_queries(lambda q: flat.search(q, K), queries))}
-    row["faiss_flat_k10"] = lat_stats(time_queries(lambda q: flat.search(q, 10), queries))
-    if n >= 50_000:
-        ivf = IVFStore.build(ids, vecs, "float32")
-        _, got = ivf.search(queries, 10)
-        row["faiss_ivf"] = {"nlist": ivf.nlist, "nprobe": default_nprobe(ivf.nlist), "recall_at_10": round(recall_at(exact, got), 4)}
-        row["faiss_ivf"].update(lat_stats(time_queries(lambda q: ivf.search(q, K), queries)))
-        del ivf
-    flat = None
-    print(f"  faiss n={n}: {json.dumps(row)}", flush=True)
+    vecs, queries, ids, exact, row = faiss_baseline(n, base, n_queries)
 
     server = MilvusServer()
     data_dir = tmp / f"server-{n}"
