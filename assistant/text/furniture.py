@@ -30,7 +30,6 @@ _COMMON = frozenset(
 )
 _FOOTER = re.compile(r"\b(originally published|all rights reserved|copyright|©|무단 ?전재|재배포 금지)", re.I)
 _BULLET = re.compile(r"^[\s\-*•+▪●◦·|>›»/]+")
-_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)?")
 _TERMINAL = re.compile(r"[.!?。][\"'”’)\]]*$")
 _SCRIPT_RUN = re.compile(r"[\uac00-\ud7a3]+|[A-Za-z]+(?:-[A-Za-z]+)?")
 
