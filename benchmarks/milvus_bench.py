@@ -190,9 +190,36 @@ def faiss_baseline(n: int, base: np.ndarray, n_queries: int):
     return vecs, queries, ids, exact, row
 
 
+def _insert(store, ids: np.ndarray, vecs: np.ndarray) -> tuple[float, float]:
+    """Write the vectors through ``MilvusStore.add`` (what the builder calls) in batches, then flush
+    (seal the segments the vector index is built on); returns (insert seconds, flush seconds)."""
+    t = time.perf_counter()
+    step = 20_000
+    for a in range(0, len(ids), step):
+        store.add(ids[a : a + step], vecs[a : a + step])
+        if (a // step) % 10 == 0:
+            print(f"    inserted {min(len(ids), a + step):,} rows in {time.perf_counter() - t:.0f} s (RSS {rss_mb():.0f} MB)", flush=True)
+    insert_s = time.perf_counter() - t
+    store.client.flush(store.target.collection)
+    return insert_s, time.perf_counter() - t - insert_s
+
+
+def _reopen_s(store, path: Path, queries: np.ndarray) -> float:
+    """Seconds to load the saved view and answer a first search: what a restarted ``assistant serve`` pays."""
+    from assistant.index.milvus import MilvusStore, close_clients
+
+    store.save(path)
+    close_clients()
+    t = time.perf_counter()
+    MilvusStore.load(path).search(queries[:1], K)
+    seconds = time.perf_counter() - t
+    close_clients()
+    return seconds
+
+
 def scale(n: int, base: np.ndarray, tmp: Path, n_queries: int, index_type: str) -> dict:
     """``n`` synthetic vectors in a fresh Milvus Lite collection vs FAISS on the same vectors."""
-    from assistant.index.milvus import MilvusStore, MilvusTarget, close_clients
+    from assistant.index.milvus import MilvusStore, MilvusTarget
 
     vecs, queries, ids, exact, row = faiss_baseline(n, base, n_queries)
 
@@ -202,14 +229,7 @@ def scale(n: int, base: np.ndarray, tmp: Path, n_queries: int, index_type: str) 
     t = time.perf_counter()
     with PeakRSS() as peak:
         store = MilvusStore.fresh(target, base.shape[1])
-        step = 20_000
-        for a in range(0, n, step):
-            store.add(ids[a : a + step], vecs[a : a + step])
-            if (a // step) % 10 == 0:
-                print(f"    inserted {min(n, a + step):,} rows in {time.perf_counter() - t:.0f} s (RSS {rss_mb():.0f} MB)", flush=True)
-        insert_s = time.perf_counter() - t
-        store.client.flush(target.collection)  # seal the segments: the vector index is built on them
-        flush_s = time.perf_counter() - t - insert_s
+        insert_s, flush_s = _insert(store, ids, vecs)
         store.commit()
         _, warm = store.search(queries[:3], 10)
     build_s = time.perf_counter() - t
@@ -231,14 +251,7 @@ def scale(n: int, base: np.ndarray, tmp: Path, n_queries: int, index_type: str) 
         **lat_stats(lat),
     }
     # reopening: what a restarted `assistant serve` pays before its first answer
-    path = tmp / "view.npz"
-    store.save(path)
-    close_clients()
-    t = time.perf_counter()
-    again = MilvusStore.load(path)
-    again.search(queries[:1], K)
-    row["milvus_lite"]["reopen_s"] = round(time.perf_counter() - t, 1)
-    close_clients()
+    row["milvus_lite"]["reopen_s"] = round(_reopen_s(store, tmp / "view.npz", queries), 1)
     print(f"  milvus-lite n={n}: {json.dumps(row['milvus_lite'])}", flush=True)
     shutil.rmtree(db, ignore_errors=True)
     return row
@@ -296,14 +309,7 @@ def scale_server(n: int, base: np.ndarray, tmp: Path, n_queries: int, index_type
         target = MilvusTarget(f"http://127.0.0.1:{server.listen_port}", "scale", index_type=index_type, consistency=consistency)
         t = time.perf_counter()
         store = MilvusStore.fresh(target, base.shape[1])
-        step = 20_000
-        for a in range(0, n, step):
-            store.add(ids[a : a + step], vecs[a : a + step])
-            if (a // step) % 10 == 0:
-                print(f"    inserted {min(n, a + step):,} rows in {time.perf_counter() - t:.0f} s", flush=True)
-        insert_s = time.perf_counter() - t
-        store.client.flush(target.collection)
-        flush_s = time.perf_counter() - t - insert_s
+        insert_s, flush_s = _insert(store, ids, vecs)
         # wait until the vector index covers every row: searching before that scans raw segments
         deadline = time.monotonic() + 3 * 3600
         while True:
@@ -329,14 +335,7 @@ def scale_server(n: int, base: np.ndarray, tmp: Path, n_queries: int, index_type
             k10=lat_stats(time_queries(lambda q: store.search(q, 10), queries)),
             k50=lat_stats(time_queries(lambda q: store.search(q, K), queries)),
         )
-        path = tmp / "view.npz"
-        store.save(path)
-        close_clients()
-        t = time.perf_counter()
-        again = MilvusStore.load(path)
-        again.search(queries[:1], K)
-        row_s["reopen_s"] = round(time.perf_counter() - t, 2)
-        close_clients()
+        row_s["reopen_s"] = round(_reopen_s(store, tmp / "view.npz", queries), 2)
         row_s["server_peak_rss_mb"] = _peak_rss_mb(pid)
         row_s["disk_mb"] = round(dir_size(data_dir) / 2**20, 1)
     finally:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 
 from ..schema import DocumentRecord
 from ..text.keywords import tokenize
@@ -25,13 +26,17 @@ _YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
 _GENERIC = frozenset(tokenize("according text itself same issued report reported said release"))
 
 
-def _profile(rec: DocumentRecord) -> tuple[set[str], str]:
+def _profile(rec: DocumentRecord) -> tuple[frozenset[str], str]:
+    return _described(rec.title or "", rec.publisher or "", rec.source, rec.source_url or "")
+
+
+@lru_cache(maxsize=65_536)
+def _described(title: str, publisher: str, source: str, url: str) -> tuple[frozenset[str], str]:
     """The document's words (title, publisher, file name, address) and the same text squashed
-    ("bidenwhitehouse.archives.gov" holds "white" and "house")."""
-    url = rec.source_url or ""
-    text = " ".join([rec.title or "", rec.publisher or "", rec.source.replace("-", " ").replace("_", " "), url.replace("/", " ").replace("-", " ")])
-    squashed = re.sub(r"[^a-z0-9]", "", text.lower())
-    return set(tokenize(text)), squashed
+    ("bidenwhitehouse.archives.gov" holds "white" and "house"); cached, so a question naming a source
+    tokenizes each document's description once per process, not once per question."""
+    text = " ".join([title, publisher, source.replace("-", " ").replace("_", " "), url.replace("/", " ").replace("-", " ")])
+    return frozenset(tokenize(text)), re.sub(r"[^a-z0-9]", "", text.lower())
 
 
 def source_match(phrase: str, rec: DocumentRecord) -> float:
