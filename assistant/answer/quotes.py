@@ -17,7 +17,7 @@ from ..text.furniture import is_furniture
 from ..text.headings import is_heading
 from ..text.keywords import tokenize
 from ..text.sentences import split_sentences
-from .checks import Checks, coverage, names_in, run_checks, wants_name
+from .checks import Checks, asks_reason, coverage, names_in, reason_match, run_checks, wants_name
 from .reader import Reader
 
 NEAR_DUPLICATE = 0.7  # share of the shorter quote's keywords in the other: the same fact twice
@@ -65,6 +65,7 @@ class Read:
     start: int = -1  # the answer span, document offsets
     end: int = -1
     score: float | None = None  # the decision's probability that this read answers (``decision``)
+    widened: tuple[int, int] | None = None  # the quote taken with a neighbouring sentence (``widen``)
 
     @property
     def confidence(self) -> float:
@@ -92,6 +93,8 @@ class Read:
 
     def quote(self) -> tuple[int, int]:
         """Whole sentences around the answer span."""
+        if self.widened:
+            return self.widened
         inside = [(a, b) for a, b in self.sentences if a < self.end and b > self.start]
         return (inside[0][0], inside[-1][1]) if inside else (self.start, self.end)
 
@@ -127,7 +130,49 @@ def focused_reads(reader: Reader, sentences: SentenceVectors, question: str, pas
     reads = read_passages(reader, sentences, question, passages, topic, n_read)
     for r in reads:
         refocus(reader, question, r)
+        widen(question, r)
     return reads
+
+
+# a sentence that gives the reason for the one before it ("To this end, the ROK pledges ..."), or the
+# one after it that goes on about the same thing ("This pilot would leverage transit time ...")
+_REFERS_BACK = re.compile(
+    r"^\W*(to (this|that) end|for (this|that|these) reasons?|therefore|thus|accordingly|as a result|consequently|in (this|that) regard|"
+    r"this is why|that is why|hence)\b",
+    re.I,
+)
+_GOES_ON = re.compile(
+    r"^\W*(this|these|that|those|it|they|such|under (it|this|these|the \w+)|the (objective|goal|aim|purpose|idea|intent|intention) (is|was|would be|will be))\b",
+    re.I,
+)
+
+
+def widen(question: str, r: Read) -> None:
+    """For a why or how question, take the neighbouring sentence into the quote when it, not the
+    answer's sentence, gives the reason or the method.
+
+    The reason often stands before the sentence naming the event ("We recognize the importance of
+    addressing the root causes of migration ... To this end, the ROK pledges to increase ..."), the
+    method after it ("... a first of its kind baggage screening pilot program ... This pilot would
+    leverage transit time to rescreen checked baggage"); quoting the one sentence answers neither.
+    """
+    if r.start < 0 or asks_reason(question) is None:
+        return
+    a, b = r.quote()
+    inside = [n for n, (x, y) in enumerate(r.sentences) if x < b and y > a]
+    if not inside:
+        return
+    first, last = inside[0], inside[-1]
+    prev = r.sentences[first - 1] if first > 0 else None
+    nxt = r.sentences[last + 1] if last + 1 < len(r.sentences) else None
+    if prev and _REFERS_BACK.match(r.text(a, b)):
+        a = prev[0]  # "To this end, ...": the reason is the sentence before
+    elif nxt and _REFERS_BACK.match(r.text(*nxt)):
+        b = nxt[1]  # this sentence is the reason for the next one
+    elif nxt and _GOES_ON.match(r.text(*nxt)) and reason_match(question, r.text(*nxt)) == 1.0:
+        b = nxt[1]  # the next sentence goes on to say how or why
+    if (a, b) != r.quote():
+        r.widened = (a, b)
 
 
 # where one sentence gives two sides or two parties: "On the Korean side, A, B and C participated,

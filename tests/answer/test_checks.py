@@ -108,3 +108,51 @@ def test_a_direction_threshold_stands_for_the_common_one():
     assert abs(d.score(0.51, None, "ko-en") - 0.71) < 1e-6  # at its direction's threshold: at the common one
     assert d.score(0.6, None, "ko-en") > 0.71 > d.score(0.45, None, "ko-en")
     assert d.score(0.6, None, "ko-ko") == 0.6  # no threshold of its own: the probability itself
+
+
+def test_why_wants_a_reason_and_how_a_method():
+    from assistant.answer.checks import reason_match
+
+    why = "Why did the two countries set up a cyber-working group?"
+    assert reason_match(why, "They set up a cyber-working group, to learn from past cybercrime events.") == 1.0
+    assert reason_match(why, "The dialogue was launched because supply chains proved fragile.") == 1.0
+    assert reason_match(why, "The two countries set up a cyber-working group in May.") == 0.0
+    how = "How will the working group go about its work?"
+    assert reason_match(how, "It will work through sharing intelligence on cryptocurrency use.") == 1.0
+    assert reason_match(how, "The working group was set up in August.") == 0.0
+    assert reason_match("Who chairs the working group?", "anything") == 0.5
+
+
+def _read(text: str, span: str):
+    from assistant.answer.quotes import Read
+    from assistant.schema import Passage
+    from assistant.text.sentences import split_sentences
+
+    p = Passage(source="a.md", title="T", page=None, text=text, start=0, end=len(text), score=1.0)
+    a = text.index(span)
+    return Read(p, 0, split_sentences(text), probability=0.5, start=a, end=a + len(span))
+
+
+def test_the_quote_takes_the_sentence_that_gives_the_reason_or_the_method():
+    from assistant.answer.quotes import widen
+
+    reason = "We recognize the importance of addressing the root causes of migration from Central America."
+    event = "To this end, the ROK pledges to increase its funding for the Northern Triangle countries to $220 million."
+    r = _read(f"{reason} {event}", "$220 million")
+    widen("Why did Korea raise its funding for the Northern Triangle countries?", r)
+    assert r.text(*r.quote()) == f"{reason} {event}"
+
+    r = _read(f"{reason} {event}", "root causes of migration")  # the reason's own sentence, the event after it
+    widen("Why did Korea raise its funding for the Northern Triangle countries?", r)
+    assert r.text(*r.quote()) == f"{reason} {event}"
+
+    pilot = "We will start a baggage screening pilot between the two agencies."
+    method = "The objective is to leverage transit time to screen checked baggage before arrival."
+    other = "Trade grew in 2020."
+    r = _read(f"{pilot} {method} {other}", "baggage screening pilot")
+    widen("How is the baggage screening pilot meant to work?", r)
+    assert r.text(*r.quote()) == f"{pilot} {method}"
+
+    r = _read(f"{pilot} {method} {other}", "baggage screening pilot")
+    widen("Who runs the baggage screening pilot?", r)  # not a why or how question: one sentence
+    assert r.text(*r.quote()) == pilot
