@@ -218,7 +218,7 @@ _METHOD = re.compile(
 
 
 def asks_reason(question: str) -> str | None:
-    """"why" for a question asking for a reason or purpose, "how" for one asking for a method, else None."""
+    """Whether the question asks "why" (a reason or a purpose) or "how" (a method); None for other questions."""
     m = _WHY_HOW.match(question)
     if not m:
         return None
