@@ -26,6 +26,7 @@ from ..files import file_sha256
 from ..ingest import Chunker, CorpusFile, DocumentLoader, scan_corpus
 from ..schema import Chunk, Document, DocumentRecord, IndexReport
 from ..settings import Settings
+from ..text.furniture import blank_furniture
 from ..text.language import KOREAN
 from ..text.sentences import split_sentences
 from .lexical import LexicalIndex, lexical_text
@@ -48,10 +49,12 @@ R = TypeVar("R")
 
 
 def embedding_text(chunk: Chunk, settings: Settings) -> str:
-    """What the encoder sees; the title gives a chunk its document's context."""
+    """What the encoder sees: the title gives a chunk its document's context; a saved web page's menus
+    and footers are blanked out (``text.furniture``), keeping every offset."""
+    text = blank_furniture(chunk.text)
     if settings.chunking.title_in_embedding and chunk.title and not chunk.text.startswith(chunk.title):
-        return f"{chunk.title}\n{chunk.text}"
-    return chunk.text
+        return f"{chunk.title}\n{text}"
+    return text
 
 
 def index_lock(index_dir: Path, timeout: float = 600.0):

@@ -3,7 +3,8 @@
 A page saved as text keeps its navigation ("Skip Menu", "Main Content Menu", "home TOPICS구분선Industry",
 "• Print", "• facebook") and footers ("This post was originally published on here", "© 2024 ... All rights
 reserved"). They are not document content: such a line is kept in the text (every offset stays exact) but
-is never quoted, never shown as a passage's text, and not indexed as keywords.
+is never quoted, never shown as a passage's text, not indexed as keywords, and blanked out of what the
+encoder embeds (``blank_furniture``: spaces of the same length, so sentence offsets hold).
 
 A line is furniture when it is short, has no closing punctuation, and is made mostly of the words web pages
 use for their controls (at least one of them a word no sentence of an article consists of, like "menu" or
@@ -50,8 +51,22 @@ def is_furniture(line: str) -> bool:
     return control >= 1 and control + sum(w in _COMMON for w in words) >= 0.75 * len(words)
 
 
+def _may_hold_furniture(text: str) -> bool:
+    low = text.lower()
+    return any(w in low for w in ("menu", "print", "share", "skip", "facebook", "twitter", "copyright", "published", "©", "구분선"))
+
+
+def blank_furniture(text: str) -> str:
+    """``text`` with each furniture line's characters replaced by spaces: what the encoder embeds.
+
+    The length and every line break stay, so the sentence spans embedded in the same pass keep their offsets."""
+    if not _may_hold_furniture(text):
+        return text
+    return "\n".join(" " * len(line) if is_furniture(line) else line for line in text.split("\n"))
+
+
 def without_furniture(text: str) -> str:
     """``text`` with its furniture lines left out (for keywords and display; never for offsets)."""
-    if not any(w in text.lower() for w in ("menu", "print", "share", "skip", "facebook", "twitter", "copyright", "published", "©", "구분선")):
+    if not _may_hold_furniture(text):
         return text  # the common case: nothing to look at line by line
     return "\n".join(line for line in text.split("\n") if not is_furniture(line))

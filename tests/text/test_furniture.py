@@ -67,3 +67,20 @@ def test_the_seed_page_is_never_quoted_or_shown_from_its_menu(seed_bot):
     for p in hits:
         card = related_card(p)
         assert "Skip Menu" not in card and "facebook" not in card
+
+
+def test_the_encoder_sees_the_page_without_its_navigation_and_every_offset_holds():
+    from assistant.index.builder import embedding_text
+    from assistant.schema import Chunk
+    from assistant.settings import Settings
+    from assistant.text.furniture import blank_furniture
+
+    text = TRADE_PAGE.read_text(encoding="utf-8").split("---", 2)[2]
+    blanked = blank_furniture(text)
+    assert len(blanked) == len(text) and blanked.count("\n") == text.count("\n")
+    assert "Skip Menu" not in blanked and "facebook" not in blanked and "구분선" not in blanked
+    start = text.index("Parts and materials technology development")
+    assert blanked[start:] == text[start:]  # the article itself is untouched, character for character
+    chunk = Chunk(id=1, source="trade.md", title="Trade", page=None, text=text, start=0, end=len(text))
+    seen = embedding_text(chunk, Settings())
+    assert seen.endswith(blanked) and "Skip Menu" not in seen
