@@ -37,6 +37,7 @@ SQUAD1 = SHARED / "squad1.1-train" / "train-v1.1.reconstructed.json"
 SQUAD2 = SHARED / "squad2.0-dev" / "dev-v2.0.reconstructed.json"
 SELQA = [SHARED / "selqa" / "ass_selqa-ass-dev.json", SHARED / "selqa" / "ass_selqa-ass-test.json"]
 KORQUAD = SHARED.parent / "eval" / "korean" / "korquad1.0-dev" / "KorQuAD_v1.0_dev.json"
+KLUE_NLI = SHARED.parent / "eval" / "korean" / "klue-nli-dev" / "klue-nli-v1.1_dev.json"
 
 _WORD = re.compile(r"\w+")
 _STOP = frozenset(
@@ -257,9 +258,14 @@ def _record(pairs: list[Pair], **how) -> dict:
     return {**how, "pairs": len(pairs), "positives": sum(p.label for p in pairs), "by_source": counts}
 
 
-def build_multilingual(n_squad1: int, seed: int, korquad_rounds: int = 2) -> tuple[list[Pair], dict]:
+def build_multilingual(
+    n_squad1: int, seed: int, korquad_rounds: int = 2, code_switch: float = 0.0, near_miss: float = 0.0
+) -> tuple[list[Pair], dict]:
     """The multilingual reader's pairs: KorQuAD's training articles (``korquad_rounds`` passes,
-    each with other windows and negatives), a SQuAD 1.1 sample and the SQuAD 2.0 training articles."""
+    each with other windows and negatives), a SQuAD 1.1 sample and the SQuAD 2.0 training articles.
+
+    With ``code_switch`` > 0 that share of the SQuAD 1.1 and KorQuAD pairs is added again with the
+    question partly in the other language (``training/code_switch.py``): the cross-lingual signal."""
     rng = random.Random(seed)
     ko_train, ko_heldout = split_korquad(seed)
     train_titles, heldout_titles = split_squad2(seed)
@@ -267,7 +273,19 @@ def build_multilingual(n_squad1: int, seed: int, korquad_rounds: int = 2) -> tup
     for _ in range(korquad_rounds):
         n = sum(len(p["qas"]) for a in json.loads(KORQUAD.read_text(encoding="utf-8"))["data"] if a["title"] in ko_train for p in a["paragraphs"])
         pairs += list(squad1_pairs(n, rng, KORQUAD, ko_train, "korquad"))
-    pairs += list(squad1_pairs(n_squad1, rng)) + list(squad2_pairs(train_titles, rng, windows=False))
+    pairs += list(squad1_pairs(n_squad1, rng, near_miss=near_miss)) + list(squad2_pairs(train_titles, rng, windows=False))
+    lexicon_size = 0
+    if code_switch:
+        lex = code_switch_lexicon(ko_train)
+        lexicon_size = len(lex.en_ko)
+        switched = []
+        for p in pairs:
+            if not p.source.startswith(("squad1", "korquad")) or rng.random() >= code_switch:
+                continue
+            q = lex.to_english(p.question, rng) if p.source.startswith("korquad") else lex.to_korean(p.question, rng)
+            if q:
+                switched.append(Pair(q, p.context, p.label, p.answer_start, p.answer_end, p.source + "-cs"))
+        pairs += switched
     rng.shuffle(pairs)
     record = _record(
         pairs,
@@ -276,10 +294,27 @@ def build_multilingual(n_squad1: int, seed: int, korquad_rounds: int = 2) -> tup
         korquad_train_articles=ko_train,
         korquad_heldout_articles=ko_heldout,
         korquad_rounds=korquad_rounds,
+        code_switch=code_switch,
+        code_switch_lexicon_pairs=lexicon_size,
+        near_miss=near_miss,
         squad2_train_articles=train_titles,
         squad2_heldout_articles=heldout_titles,
     )
     return pairs, record
+
+
+def code_switch_lexicon(ko_train: list[str]):
+    """The word lexicon for code-switched questions (``training/code_switch.py``): English content words
+    of SQuAD 1.1's questions against Korean nouns of KorQuAD's training articles and of KLUE-NLI dev
+    (CC BY-SA 4.0, ``../shared/eval/korean/klue-nli-dev``)."""
+    from training import code_switch as cs
+
+    en = cs.english_words((q["question"] for a in json.loads(SQUAD1.read_text())["data"] for p in a["paragraphs"] for q in p["qas"]), 3)
+    articles = [a for a in json.loads(KORQUAD.read_text(encoding="utf-8"))["data"] if a["title"] in ko_train]
+    texts = [q["question"] for a in articles for p in a["paragraphs"] for q in p["qas"]] + [p["context"] for a in articles for p in a["paragraphs"]]
+    klue = json.loads(KLUE_NLI.read_text(encoding="utf-8"))
+    texts += [x["premise"] for x in klue] + [x["hypothesis"] for x in klue]
+    return cs.Lexicon.build(en, cs.korean_nouns(texts, 2))
 
 
 def write_jsonl(pairs: list[Pair], path: Path) -> None:

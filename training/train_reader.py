@@ -94,6 +94,16 @@ def load_reader(path: Path | None = None) -> ReaderModel:
     if path is None:
         return ReaderModel(AutoModel.from_pretrained(str(base)), pool)
     model = ReaderModel(AutoModel.from_config(AutoConfig.from_pretrained(str(base))), pool)
+    if Path(path).suffix == ".safetensors":  # a shipped multilingual reader: every weight but the (frozen) word embeddings
+        from safetensors.torch import load_file
+
+        base_model = ReaderModel(AutoModel.from_pretrained(str(base)), pool)
+        missing, unexpected = base_model.load_state_dict({k: v.float() for k, v in load_file(str(path)).items()}, strict=False)
+        if unexpected or any(
+            k != "encoder.embeddings.word_embeddings.weight" and not k.endswith("position_ids") and ".pooler." not in k for k in missing
+        ):
+            raise ValueError(f"{path} does not fit the reader: missing {missing}, unexpected {unexpected}")
+        return base_model
     if Path(path).suffix == ".onnx":
         from assistant.answer.reader import onnx_weights
 
@@ -199,6 +209,9 @@ def main() -> None:
     ap.add_argument("--save-every", type=int, default=100, help="steps between checkpoints")
     ap.add_argument("--multilingual", action="store_true", help="multilingual-e5-small base, KorQuAD added, word embeddings frozen")
     ap.add_argument("--korquad-rounds", type=int, default=2, help="with --multilingual: passes over KorQuAD's training articles")
+    ap.add_argument(
+        "--code-switch", type=float, default=0.0, help="with --multilingual: share of pairs added with the question partly in the other language"
+    )
     ap.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (0: the whole schedule)")
     ap.add_argument(
         "--init", type=Path, default=None, help="start from these weights (a model.pt, or a shipped model.onnx) instead of the base encoder"
@@ -225,7 +238,7 @@ def main() -> None:
             f.write(line + "\n")
 
     if args.multilingual:
-        pairs, record = build_multilingual(args.squad1_questions, args.seed, args.korquad_rounds)
+        pairs, record = build_multilingual(args.squad1_questions, args.seed, args.korquad_rounds, args.code_switch, args.near_miss)
     else:
         pairs, record = build(args.squad1_questions, args.seed, args.skip, args.near_miss, args.paragraph)
     write_jsonl(pairs, args.out / "pairs.jsonl")
