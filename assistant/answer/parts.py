@@ -13,9 +13,45 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from ..schema import Answer, AnswerPart
+from ..text.keywords import QUESTION_WORDS, tokenize
 from .messages import NOT_IN_RELATED, for_question, part_not_found
 
 _MARK = re.compile(r"\[(\d+)\]")
+# question words, and words that place a part in time relative to the rest ("the year before", "later"):
+# they point at the context, not at what the quote must say
+_ASKING = frozenset(tokenize(" ".join(QUESTION_WORDS) + " year years month day time before after later earlier previous next ago same then"))
+OWN_WORDS_FOUND = 0.5  # share of a part's own keywords its quotes must hold
+
+
+# the two countries' names as the documents write them ("the ROK", "Korean", "American")
+_ALIASES = {"rok": "korea", "korean": "korea", "america": "us", "american": "us", "usa": "us"}
+
+
+def _words(text: str) -> set[str]:
+    return {_ALIASES.get(w, w) for w in tokenize(text)}
+
+
+def own_words(part: str, others: Sequence[str]) -> set[str]:
+    """The keywords of ``part`` that no other part of the question has: what only this part asks about."""
+    theirs = {w for o in others for w in _words(o)}
+    return _words(part) - theirs - _ASKING
+
+
+def supported(part: str, others: Sequence[str], ans: Answer) -> bool:
+    """Whether a part's answer quotes what the part itself asks about.
+
+    Two parts are often read over the same sentence: "How much is Boeing investing in training pilots in
+    India, and how many of India's future pilots will be trained in the United States?" gets "31,000" for
+    the second part from "... supporting India's need for 31,000 new pilots" — a figure of the first part's
+    sentence, not the asked one. When a part has two or more keywords of its own ("trained", "United
+    States", "future") and its quotes hold fewer than half of them, it is not answered. Only the quotes
+    count: the sentence before a quote often names the other part's subject ("Centrus, KHNP and POSCO
+    agreed ..." before "LS Group pledged to invest $3 billion ...")."""
+    own = own_words(part, others)
+    if len(own) < 2:
+        return True
+    quoted = {w for c in ans.citations for w in _words(c.quote)}
+    return len(own & quoted) >= OWN_WORDS_FOUND * len(own)
 
 
 def combine_parts(question: str, parts: Sequence[str], answers: Sequence[Answer]) -> Answer:
@@ -24,6 +60,10 @@ def combine_parts(question: str, parts: Sequence[str], answers: Sequence[Answer]
     The citations of every part are numbered in one sequence; a part the documents do not answer is
     said to be missing in its place. When no part is answered the reply is the usual refusal.
     """
+    answers = [
+        a if not a.grounded or supported(part, [o for o in parts if o is not part], a) else replace(a, grounded=False, related=a.related or [])
+        for part, a in zip(parts, answers)
+    ]
     if not any(a.grounded for a in answers):
         related = list({p.chunk_id: p for a in answers for p in a.related}.values())[:3]
         return Answer(for_question(NOT_IN_RELATED, question), grounded=False, related=related, confidence=max((a.confidence or 0.0) for a in answers))

@@ -54,3 +54,29 @@ def test_no_part_answered_is_a_refusal():
     no = Answer("The documents do not answer this question.", grounded=False, confidence=0.2)
     ans = combine_parts("How much, and when?", ["How much?", "When?"], [no, no])
     assert not ans.grounded and not ans.parts and not ans.citations
+
+
+def test_a_part_whose_quote_lacks_its_own_words_is_missing():
+    """The second part read over the first part's sentence gets a figure of that sentence: not an answer."""
+    quote = "Boeing has announced a $100 million investment on infrastructure and programs to train pilots in India, supporting India's need for 31,000 new pilots."
+    cite = Citation(
+        n=1, source="a.md", title="Joint Statement from the United States and India", page=None, quote=quote, start=0, end=len(quote), score=0.9
+    )
+    parts = [
+        "How much is Boeing investing in infrastructure and programs to train pilots in India?",
+        "How many of India's future pilots will be trained in the United States under it?",
+    ]
+    first = Answer(f"{quote} [1]", [cite], short="$100 million", confidence=0.95)
+    second = Answer(f"{quote} [1]", [cite], short="31,000", confidence=0.9)
+    ans = combine_parts(" and ".join(parts), parts, [first, second])
+    assert [p.grounded for p in ans.parts] == [True, False]
+    assert ans.parts[1].text.startswith("The documents do not answer this part") and ans.short == "$100 million"
+
+
+def test_the_rok_is_korea_when_a_part_is_checked():
+    from assistant.answer.parts import supported
+
+    quote = "This is part of the ROK's pledge of additional assistance on top of its $100 million contribution to Ukraine last year."
+    cite = Citation(n=1, source="a.md", title="A", page=None, quote=quote, start=0, end=len(quote), score=0.9)
+    part = "How much had Korea contributed to Ukraine the year before?"
+    assert supported(part, ["To which USAID initiative does its foreign ministry plan to contribute?"], Answer(quote, [cite]))

@@ -9,7 +9,9 @@ import pytest
 
 from training.code_switch import Lexicon, english_words
 
-LEX = Lexicon(en_ko={"university": "대학", "founded": "설립", "investment": "투자"}, ko_en={"대학": "university", "설립": "founding", "투자": "investment"})
+LEX = Lexicon(
+    en_ko={"university": "대학", "founded": "설립", "investment": "투자"}, ko_en={"대학": "university", "설립": "founding", "투자": "investment"}
+)
 
 
 def test_an_english_question_gets_a_korean_question_word_and_korean_nouns():
