@@ -147,12 +147,18 @@ def _bullet_items(r: Read, n: int) -> list[tuple[int, int]]:
     return items
 
 
-def find_list(r: Read, question: str) -> Listed | None:
+def find_list(r: Read, question: str, near_span: bool = False) -> Listed | None:
     """The list in this read's passage that best answers ``question``: the one holding the reader's
-    span if it is one, else the list sentence that covers the question best (``LIST_COVERAGE``)."""
+    span if it is one, else the list sentence that covers the question best (``LIST_COVERAGE``).
+
+    ``near_span``: only a list in the span's own sentence, or bulleted after it. A read that answers
+    with a span outside any list ("professors in bio and robotics") is not overridden by another
+    sentence's list that merely shares the question's words."""
     title = f"{r.passage.title}\n{r.passage.date or ''}"
     best: tuple[float, Listed] | None = None
     for n, (a, b) in enumerate(r.sentences):
+        if near_span and r.start >= 0 and not a <= r.start < b:
+            continue
         runs = [_bullet_items(r, n)] if _bullet_items(r, n) else [[(a + x, a + y) for x, y in run] for run in sentence_lists(r.text(a, b))]
         if not runs:
             continue
@@ -179,7 +185,7 @@ def answer_list(reads: list[Read], question: str, threshold: float) -> Listed | 
     covers the question best may (``LIST_COVERAGE``), its read's score raised to the threshold.
     """
     answering = sorted((r for r in reads if r.start >= 0 and r.confidence >= threshold), key=lambda r: -r.confidence)
-    found = [x for x in (find_list(r, question) for r in answering[:1]) if x is not None]
+    found = [x for x in (find_list(r, question, near_span=True) for r in answering[:1]) if x is not None]
     if not answering:
         found = sorted((x for x in (find_list(r, question) for r in reads) if x is not None and x.cover >= LIST_COVERAGE), key=lambda x: -x.cover)
     if not found:

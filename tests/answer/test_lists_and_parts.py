@@ -80,3 +80,22 @@ def test_the_rok_is_korea_when_a_part_is_checked():
     cite = Citation(n=1, source="a.md", title="A", page=None, quote=quote, start=0, end=len(quote), score=0.9)
     part = "How much had Korea contributed to Ukraine the year before?"
     assert supported(part, ["To which USAID initiative does its foreign ministry plan to contribute?"], Answer(quote, [cite]))
+
+
+def test_a_span_outside_any_list_is_not_replaced_by_another_sentences_list():
+    from assistant.answer.lists import find_list
+    from assistant.answer.quotes import Read
+    from assistant.schema import Passage
+    from assistant.text.sentences import split_sentences
+
+    text = (
+        "At Stanford, Minister Bang met professors in bio and robotics. "
+        "During the meeting, Minister Bang laid out three measures: increase support for joint R&D; open industrial R&D to overseas "
+        "researchers; and establish a cooperation center at Stanford and other universities."
+    )
+    p = Passage(source="a.md", title="Minister Bang at Stanford", page=None, text=text, start=0, end=len(text), score=1.0)
+    a = text.index("bio and robotics")
+    r = Read(p, 0, split_sentences(text), probability=0.9, start=a, end=a + len("bio and robotics"))
+    question = "Which fields of professors did Minister Bang meet at Stanford during the meeting?"
+    assert find_list(r, question) is not None  # some list covers the question's words ...
+    assert find_list(r, question, near_span=True) is None  # ... but not where the reader found the answer
