@@ -314,8 +314,11 @@ def test_sigkilled_milvus_builds_converge(tmp_path, embedder, capsys, milvus):
     assert set(check().documents) == corpus_sources(corpus)
 
     # updates (edits, additions, deletions) killed while embedding, or while the snapshot is saved and committed
+    # each server build waits for bounded consistency to settle before its swap (``MilvusStore.settle``):
+    # the server kills half as many updates as Lite (124 s -> about 65 s of CI), Lite covers more kill points
+    rounds, least = (6, 4) if milvus else (12, 8)
     kills, finished, phases = 1, 0, {}
-    for step in range(1, 13):
+    for step in range(1, rounds + 1):
         mutate(corpus, rng, step)
         before = check()
         leftovers = temp_snapshots(index)
@@ -338,7 +341,7 @@ def test_sigkilled_milvus_builds_converge(tmp_path, embedder, capsys, milvus):
             assert set(after.documents) == corpus_sources(corpus)
         else:
             assert after.documents.keys() == before.documents.keys()
-    assert kills >= 8, f"only {kills} kills landed ({finished} builds finished first)"
+    assert kills >= least, f"only {kills} kills landed ({finished} builds finished first)"
 
     p = start()
     _, err = p.communicate(timeout=600)
