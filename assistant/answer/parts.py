@@ -60,8 +60,9 @@ def combine_parts(question: str, parts: Sequence[str], answers: Sequence[Answer]
     The citations of every part are numbered in one sequence; a part the documents do not answer is
     said to be missing in its place. When no part is answered the reply is the usual refusal.
     """
+    # a part whose quotes lack what it asks about is missing, whatever the reader scored
     answers = [
-        a if not a.grounded or supported(part, [o for o in parts if o is not part], a) else replace(a, grounded=False, related=a.related or [])
+        a if not a.grounded or supported(part, [o for o in parts if o is not part], a) else replace(a, grounded=False)
         for part, a in zip(parts, answers)
     ]
     if not any(a.grounded for a in answers):
