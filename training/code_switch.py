@@ -31,6 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
+from training.data import _STOP
+
 FLOOR = 0.90  # cosine floor for a word pair: about 4 in 5 right above it, far fewer at 0.88 (e5 puts unrelated words at 0.80-0.88)
 SWITCH = 0.7  # chance that a word with a lexicon entry is switched
 CACHE = Path(__file__).resolve().parents[1] / "build"
@@ -48,10 +50,7 @@ _WH = [
     (re.compile(r"^\s*which\b", re.I), "어느"),
     (re.compile(r"^\s*what\b", re.I), "무엇"),
 ]
-_EN_STOP = frozenset(
-    "a an the of in on at to for from by with and or is are was were be been what which who whom whose when where why how "
-    "did do does that this these those it its as into than then there their they he she his her has have had not".split()
-)
+_EN_STOP = _STOP | frozenset("has have had not".split())  # the training data's question stopwords, and auxiliaries
 
 
 def english_words(questions: Iterable[str], min_count: int = 2) -> list[str]:

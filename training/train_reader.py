@@ -84,35 +84,37 @@ class ReaderModel(nn.Module):
         return start, end, self.answerable(pooled).squeeze(-1)
 
 
+def _load_partial(model: ReaderModel, state: dict, path: Path, may_lack: tuple[str, ...] = ()) -> ReaderModel:
+    """Load ``state`` into ``model``; only position ids, the (never used) pooler and ``may_lack`` may be missing."""
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    if unexpected or any(not (k.endswith("position_ids") or ".pooler." in k or k in may_lack) for k in missing):
+        raise ValueError(f"{path} does not fit the reader: missing {missing}, unexpected {unexpected}")
+    return model
+
+
 def load_reader(path: Path | None = None) -> ReaderModel:
-    """The reader with the base encoder's weights (``path=None``), a trained ``model.pt``, or
-    an exported reader's ``model.onnx`` (to continue training the shipped model)."""
+    """The reader with the base encoder's weights (``path=None``), a trained ``model.pt``, an exported
+    reader's ``model.onnx``, or a shipped multilingual reader's ``layers.safetensors`` (every weight but
+    the frozen word embeddings, which come from the base): to continue training a shipped model."""
     from transformers import AutoConfig, AutoModel
 
     base = base_model_path()
     pool = "mean" if MULTILINGUAL else "cls"
-    if path is None:
-        return ReaderModel(AutoModel.from_pretrained(str(base)), pool)
-    model = ReaderModel(AutoModel.from_config(AutoConfig.from_pretrained(str(base))), pool)
-    if Path(path).suffix == ".safetensors":  # a shipped multilingual reader: every weight but the (frozen) word embeddings
+    suffix = Path(path).suffix if path else ""
+    if path is None or suffix == ".safetensors":
+        model = ReaderModel(AutoModel.from_pretrained(str(base)), pool)
+        if path is None:
+            return model
         from safetensors.torch import load_file
 
-        base_model = ReaderModel(AutoModel.from_pretrained(str(base)), pool)
-        missing, unexpected = base_model.load_state_dict({k: v.float() for k, v in load_file(str(path)).items()}, strict=False)
-        if unexpected or any(
-            k != "encoder.embeddings.word_embeddings.weight" and not k.endswith("position_ids") and ".pooler." not in k for k in missing
-        ):
-            raise ValueError(f"{path} does not fit the reader: missing {missing}, unexpected {unexpected}")
-        return base_model
-    if Path(path).suffix == ".onnx":
+        state = {k: v.float() for k, v in load_file(str(path)).items()}
+        return _load_partial(model, state, path, ("encoder.embeddings.word_embeddings.weight",))
+    model = ReaderModel(AutoModel.from_config(AutoConfig.from_pretrained(str(base))), pool)
+    if suffix == ".onnx":
         from assistant.answer.reader import onnx_weights
 
-        state = {k: torch.from_numpy(v.copy()).float() for k, v in onnx_weights(Path(path)).items()}
-        missing, unexpected = model.load_state_dict(state, strict=False)
-        if unexpected or any(not (k.endswith("position_ids") or ".pooler." in k) for k in missing):  # the pooler is never used
-            raise ValueError(f"{path} does not fit the reader: missing {missing}, unexpected {unexpected}")
-    else:
-        model.load_state_dict({k: v.float() for k, v in torch.load(path, map_location="cpu").items()})
+        return _load_partial(model, {k: torch.from_numpy(v.copy()).float() for k, v in onnx_weights(Path(path)).items()}, path)
+    model.load_state_dict({k: v.float() for k, v in torch.load(path, map_location="cpu").items()})
     return model
 
 

@@ -230,8 +230,8 @@ def reason_match(question: str, quote: str) -> float:
     kind = asks_reason(question)
     if kind is None:
         return 0.5
-    pattern = _REASON if kind == "why" else _METHOD
-    return float(bool(pattern.search(quote)) or (kind == "how" and bool(_REASON.search(quote))))
+    # a method answers "how"; so does a purpose ("meant to work ... to screen checked baggage")
+    return float(bool(_REASON.search(quote) or (kind == "how" and _METHOD.search(quote))))
 
 
 def run_checks(question: str, span: str, quote: str, before: str, title: str, date: str | None = None) -> Checks:
