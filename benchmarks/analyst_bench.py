@@ -1,7 +1,7 @@
 """Analyst questions, scored by kind: lists, named sources, context-then-question, why, how, several parts.
 
     .venv/bin/python -m benchmarks.analyst_bench                 # the development set (tune on this)
-    .venv/bin/python -m benchmarks.analyst_bench --set blind     # the blind set: run once, at the end
+    .venv/bin/python -m benchmarks.analyst_bench --set blind2    # the blind set: run once, at the end
 
 Questions are asked over the seeds + cooperation documents (``benchmarks.retrieval_bench.coop_corpus``).
 What counts as right, by kind:
@@ -35,7 +35,12 @@ from benchmarks.retrieval_bench import CACHE, coop_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = ROOT / "benchmarks" / "questions"
-SETS = {"dev": QUESTIONS / "analyst_dev.jsonl", "blind": QUESTIONS / "analyst_questions_blind.jsonl"}
+# "blind" was run once and is spent; "blind2" (42 questions, the same kinds) was written for the next final run
+SETS = {
+    "dev": QUESTIONS / "analyst_dev.jsonl",
+    "blind": QUESTIONS / "analyst_questions_blind.jsonl",
+    "blind2": QUESTIONS / "analyst_questions_blind2.jsonl",
+}
 RESULTS = ROOT / "benchmarks" / "results" / "analyst.json"
 
 
