@@ -31,7 +31,6 @@ from .index.vectors import set_query_threads
 from .ingest import scan_corpus
 from .ingest.scan import has_korean_text_file
 from .retrieve import Retriever
-from .retrieve.sources import named_documents
 from .schema import Answer, IndexReport, Passage
 from .settings import AUTO_MODEL, MODEL_NAME, MULTILINGUAL_MODEL, Settings
 from .text.asking import Asked, parse_question
@@ -308,7 +307,7 @@ class Assistant:
         query = retrieval_query(f"{part} {source}" if source and source.lower() not in part.lower() else part, history)
         retriever = self.retriever(snap)
         passages = retriever.run(query, k, where)
-        named = named_documents(source, snap.documents) if not (where and where.get("source")) else []
+        named = retriever.named_documents(source) if not (where and where.get("source")) else []
         if named:
             own = retriever.run(query, k, {**(where or {}), "source": named})[: self.settings.reader.passages]
             seen = {p.chunk_id for p in own}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -10,6 +11,7 @@ from ..index.snapshot import IndexSnapshot
 from ..schema import FILE_TYPES, KINDS
 
 FILTER_KEYS = ("source", "file_type", "kind", "language", "date_from", "date_to")
+_GLOB = re.compile(r"[*?\[]")  # a source pattern, not a file name (``fnmatch``)
 
 
 def parse_where(where: Mapping[str, Any] | None) -> DocumentFilter | None:
@@ -55,8 +57,14 @@ def allowed_ids(snap: IndexSnapshot, where: Mapping[str, Any] | DocumentFilter |
     flt = where if isinstance(where, DocumentFilter) else parse_where(where)
     if flt is None:
         return None
+    docs = snap.documents
+    if flt.sources and not any(_GLOB.search(s) for s in flt.sources):
+        # named files (a question's named source, a UI pick): look them up instead of testing every document
+        recs = [docs[s] for s in dict.fromkeys(flt.sources) if s in docs]
+    else:
+        recs = docs.values()
     out: set[int] = set()
-    for rec in snap.documents.values():
+    for rec in recs:
         if flt.matches(rec):
             out.update(rec.chunk_ids)
     return out

@@ -43,16 +43,26 @@ from ..text.language import KOREAN, is_korean
 from .documents import DocumentMeta, query_names
 from .evidence import QueryTerms, best_window_coverage, sentence_units
 from .filters import allowed_ids, parse_where
+from .sources import SourceIndex
 
 _MONTH_STEMS = frozenset(tokenize(" ".join(MONTH_NUMBERS)))
 
 
 class _SnapshotCache:
-    """What retrieval derives from one snapshot once: sentence units per chunk, document metadata."""
+    """What retrieval derives from one snapshot once: sentence units per chunk, document metadata,
+    the documents' descriptions (built at the first question that names a source)."""
 
     def __init__(self, snap: IndexSnapshot):
         self.units: dict[int, list] = {}
         self.meta = DocumentMeta(snap)
+        self._snap = weakref.ref(snap)
+        self._sources: SourceIndex | None = None
+
+    @property
+    def sources(self) -> SourceIndex:
+        if self._sources is None:
+            self._sources = SourceIndex(self._snap().documents)
+        return self._sources
 
 
 # keyed by the snapshot object itself: dropped with it, and never shared by two index versions
@@ -97,6 +107,10 @@ class Retriever:
         self.snap = snapshot
         self.embedder = embedder
         self.fusion = fusion or FusionSettings()
+
+    def named_documents(self, phrase: str | None) -> list[str]:
+        """The documents of this snapshot that ``phrase`` ("the May 2021 fact sheet") names, best first."""
+        return _cache(self.snap).sources.named(phrase)
 
     def run(self, query: str, k: int = 5, where: Mapping[str, Any] | None = None, query_vector: np.ndarray | None = None) -> list[Passage]:
         """Return up to ``k`` passages, best first."""
