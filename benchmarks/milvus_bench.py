@@ -5,6 +5,7 @@
     .venv/bin/python -m benchmarks.milvus_bench --scale 1000000 --no-quality --server  # ... on a Milvus server
     .venv/bin/python -m benchmarks.milvus_bench --smoke              # the seconds-long CI version
     .venv/bin/python -m benchmarks.milvus_bench --bm25 --scale ''    # quality + Milvus's BM25 vs the project's
+    .venv/bin/python -m benchmarks.milvus_bench --no-quality --scale '' --e2e 1000000  # search()/ask() at 1M: FAISS, then a server
 
 Quality: the cooperation corpus (``retrieval_bench``) is indexed once per backend with the same
 encoder; R@1 / strict R@5 on the cooperation questions (and the held-out ones), ``search()``
@@ -22,6 +23,7 @@ Results: ``benchmarks/results/milvus[-N].json``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -278,50 +280,64 @@ def _peak_rss_mb(pid: int | None) -> float | None:
     return None
 
 
-def scale_server(n: int, base: np.ndarray, tmp: Path, n_queries: int, index_type: str, consistency: str = "auto") -> dict:
-    """``n`` synthetic vectors in a collection of a real Milvus standalone server (the ``milvus`` package,
-    started here) vs FAISS exact and IVF on the same vectors: build (insert, flush, index), the server's peak
-    memory and disk, reopen, search p50/p95 at k=10 and k=50, recall@10."""
+SERVER = "milvus 2.3.5 standalone (PyPI milvus)"
+
+
+@contextlib.contextmanager
+def standalone_server(data_dir: Path):
+    """A Milvus standalone server (the ``milvus`` package) on a free port, stopped and its data removed
+    at exit; yields (URI, server pid, seconds to start)."""
     import socket
 
     from milvus import MilvusServer
 
-    from assistant.index.milvus import MilvusStore, MilvusTarget, close_clients
-
-    vecs, queries, ids, exact, row = faiss_baseline(n, base, n_queries)
+    from assistant.index.milvus import close_clients
 
     server = MilvusServer()
-    data_dir = tmp / f"server-{n}"
     server.set_base_dir(str(data_dir))
     with socket.socket() as sk:
         sk.bind(("127.0.0.1", 0))
         server.listen_port = sk.getsockname()[1]
     t = time.perf_counter()
     server.start()
-    row_s: dict = {
-        "index_type": index_type,
-        "consistency": consistency,
-        "server_start_s": round(time.perf_counter() - t, 1),
-        "server": "milvus 2.3.5 standalone (PyPI milvus)",
-    }
-    pid = _server_pid(server.listen_port)
     try:
-        target = MilvusTarget(f"http://127.0.0.1:{server.listen_port}", "scale", index_type=index_type, consistency=consistency)
+        yield f"http://127.0.0.1:{server.listen_port}", _server_pid(server.listen_port), round(time.perf_counter() - t, 1)
+    finally:
+        close_clients()
+        server.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _wait_for_index(store, n: int) -> int:
+    """Wait until the server's vector index covers all ``n`` rows (a search before that scans raw
+    segments), then load it; returns the indexed row count."""
+    deadline = time.monotonic() + 3 * 3600
+    while True:
+        done = int(store.client.describe_index(store.target.collection, "vector").get("indexed_rows", 0))
+        if done >= n or time.monotonic() > deadline:
+            break
+        time.sleep(5)
+    store.client.release_collection(store.target.collection)
+    store.client.load_collection(store.target.collection)
+    store.commit()
+    return done
+
+
+def scale_server(n: int, base: np.ndarray, tmp: Path, n_queries: int, index_type: str, consistency: str = "auto") -> dict:
+    """``n`` synthetic vectors in a collection of a real Milvus standalone server (the ``milvus`` package,
+    started here) vs FAISS exact and IVF on the same vectors: build (insert, flush, index), the server's peak
+    memory and disk, reopen, search p50/p95 at k=10 and k=50, recall@10."""
+    from assistant.index.milvus import MilvusStore, MilvusTarget
+
+    vecs, queries, ids, exact, row = faiss_baseline(n, base, n_queries)
+    with standalone_server(tmp / f"server-{n}") as (uri, pid, start_s):
+        row_s: dict = {"index_type": index_type, "consistency": consistency, "server_start_s": start_s, "server": SERVER}
+        target = MilvusTarget(uri, "scale", index_type=index_type, consistency=consistency)
         t = time.perf_counter()
         store = MilvusStore.fresh(target, base.shape[1])
         insert_s, flush_s = _insert(store, ids, vecs)
-        # wait until the vector index covers every row: searching before that scans raw segments
-        deadline = time.monotonic() + 3 * 3600
-        while True:
-            info = store.client.describe_index(target.collection, "vector")
-            done = int(info.get("indexed_rows", 0))
-            if done >= n or time.monotonic() > deadline:
-                break
-            time.sleep(5)
+        done = _wait_for_index(store, n)
         index_s = time.perf_counter() - t - insert_s - flush_s
-        store.client.release_collection(target.collection)
-        store.client.load_collection(target.collection)  # load the built index
-        store.commit()
         build_s = time.perf_counter() - t
         _, got = store.search(queries, 10)
         row_s.update(
@@ -337,13 +353,81 @@ def scale_server(n: int, base: np.ndarray, tmp: Path, n_queries: int, index_type
         )
         row_s["reopen_s"] = round(_reopen_s(store, tmp / "view.npz", queries), 2)
         row_s["server_peak_rss_mb"] = _peak_rss_mb(pid)
-        row_s["disk_mb"] = round(dir_size(data_dir) / 2**20, 1)
-    finally:
-        close_clients()
-        server.stop()
-        shutil.rmtree(data_dir, ignore_errors=True)
+        row_s["disk_mb"] = round(dir_size(tmp / f"server-{n}") / 2**20, 1)
     row["milvus_server"] = row_s
     print(f"  milvus-server n={n}: {json.dumps(row_s)}", flush=True)
+    return row
+
+
+def server_end_to_end(n: int, tmp: Path, rounds: int) -> dict:
+    """``search()`` and ``ask()`` end to end over ``n`` chunks, first with the vectors in FAISS (IVF at this
+    size), then in a collection of a Milvus standalone server, in one run: the cooperation documents
+    copied until they make ``n`` chunks, vectors jittered (``speed.scaled_snapshot``); BM25, sentence
+    vectors and chunk texts stay local as in every Milvus index. Also counts identical answers (the
+    same text and quotes from the same document, whichever of its copies is cited)."""
+    from assistant.core import Assistant
+    from assistant.encode import Embedder
+    from assistant.index.builder import Indexer
+    from assistant.index.metadata import chunk_metadata
+    from assistant.index.vectors import choose_store
+    from benchmarks.retrieval_bench import coop_corpus
+    from benchmarks.speed import QUESTIONS, scaled_snapshot
+
+    embedder = Embedder.shared()
+    _, real = Indexer(coop_corpus(), tmp / "real", _settings("faiss", tmp / "real"), embedder).run()
+    t = time.perf_counter()
+    big = scaled_snapshot(real, n)
+    row: dict = {"n": n, "snapshot_build_s": round(time.perf_counter() - t, 1), "questions": len(QUESTIONS) * rounds}
+    print(f"  {n:,} chunks built in {row['snapshot_build_s']} s (RSS {rss_mb():.0f} MB)", flush=True)
+
+    def timed(settings, snap) -> tuple[dict, list]:
+        bot = Assistant(tmp, tmp / "none", auto_update=False, settings=settings)
+        bot.embedder, bot._snapshot = embedder, snap
+        qs = QUESTIONS * rounds
+        bot.ask(qs[0])  # the first question builds per-snapshot caches
+        out, answers = {}, []
+        for name, fn in (("search", lambda q: bot.search(q, k=5)), ("ask", bot.ask)):
+            lat = []
+            for q in qs:
+                t = time.perf_counter()
+                got = fn(q)
+                lat.append(time.perf_counter() - t)
+                if name == "ask":  # the copies are near-duplicates: which copy is cited is the ANN's pick
+                    answers.append((got.text, [(c.source.split("/", 1)[-1], c.page, c.quote) for c in got.citations]))
+            out[name] = lat_stats(lat)
+        return out, answers
+
+    row["faiss"], faiss_answers = timed(_settings("faiss", tmp / "none"), big)
+    row["faiss"]["store"] = type(big.vectors).__name__
+    print(f"  faiss ({row['faiss']['store']}): {json.dumps(row['faiss'])}", flush=True)
+    with standalone_server(tmp / f"server-e2e-{n}") as (uri, pid, start_s):
+        settings = _settings("milvus", tmp / "none")
+        settings = replace(settings, store=replace(settings.store, milvus_uri=uri, milvus_collection="e2e"))
+        chunks, docs = big.chunks, big.documents
+
+        def metadata(ids: np.ndarray) -> list[dict]:
+            return [chunk_metadata(chunks[int(i)], docs.get(chunks[int(i)].source)) for i in ids]
+
+        t = time.perf_counter()
+        store = choose_store(big.vectors, settings.store, tmp, metadata)  # what a build does when the backend is milvus
+        insert_s = time.perf_counter() - t
+        store.client.flush(store.target.collection)
+        done = _wait_for_index(store, n)
+        store.settle()
+        row["milvus_server"] = {
+            "server": SERVER,
+            "consistency": store.target.consistency,
+            "move_s": round(insert_s, 1),
+            "build_s": round(time.perf_counter() - t, 1),
+            "indexed_rows": done,
+        }
+        big = replace(big, vectors=store)  # the FAISS copy is freed (~1.5 GB at 1M)
+        lat, milvus_answers = timed(settings, big)
+        row["milvus_server"].update(lat)
+        row["milvus_server"]["server_peak_rss_mb"] = _peak_rss_mb(pid)
+    row["identical_answers"] = sum(a == b for a, b in zip(faiss_answers, milvus_answers))
+    row["rss_mb"] = round(rss_mb(), 1)
+    print(f"  milvus server: {json.dumps(row['milvus_server'])}; identical answers {row['identical_answers']}/{len(faiss_answers)}", flush=True)
     return row
 
 
@@ -357,6 +441,8 @@ def main(argv=None) -> int:
     p.add_argument("--index-type", default="AUTOINDEX", help="Milvus index type for the scale run (Lite: AUTOINDEX = HNSW)")
     p.add_argument("--consistency", default="auto", help="the server run's consistency level (auto = bounded on a server, strong, eventually)")
     p.add_argument("--server", action="store_true", help="the scale run on a real Milvus standalone server (the milvus-server extra) instead of Lite")
+    p.add_argument("--e2e", default="", help="comma-separated chunk counts: search()/ask() end to end, FAISS then a Milvus server (implies --server)")
+    p.add_argument("--rounds", type=int, default=4, help="times the end-to-end questions are asked")
     p.add_argument("--out", type=Path)
     args = p.parse_args(argv)
     sizes = [int(x) for x in (args.scale if args.scale is not None else ("2000" if args.smoke else "100000")).split(",") if x]
@@ -378,11 +464,16 @@ def main(argv=None) -> int:
                 out["scale"] = [scale_server(n, base, tmp, nq, args.index_type, args.consistency) for n in sizes]
             else:
                 out["scale"] = [scale(n, base, tmp, nq, args.index_type) for n in sizes]
+        for n in [int(x) for x in args.e2e.split(",") if x]:
+            print(f"end to end at {n:,} chunks: FAISS, then a Milvus server ...", flush=True)
+            out.setdefault("end_to_end", []).append(server_end_to_end(n, tmp, args.rounds))
         out["load_avg_at_end"] = list(os.getloadavg())
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     name = "milvus-smoke" if args.smoke else ("milvus" if not args.scale else "milvus-" + "-".join(str(s) for s in sizes))
-    name += "-server" if args.server else ""
+    if args.e2e and not sizes:
+        name = "milvus-e2e-" + args.e2e.replace(",", "-")
+    name += "-server" if args.server or args.e2e else ""
     dest = args.out or RESULTS / f"{name}.json"
     dest.parent.mkdir(parents=True, exist_ok=True)
     dest.write_text(json.dumps(out, indent=2) + "\n")

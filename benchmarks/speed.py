@@ -204,6 +204,14 @@ def bench_indexing(name: str, corpus: Path, tmp: Path, embedder, repeat: int = 1
         for s in range(0, len(texts), 256):
             embedder.encode(texts[s : s + 256], batch_size=settings.encoder.batch_size)
         encodes.append(time.perf_counter() - t)
+    # the yardstick: a plain sentence-transformers encode (PyTorch) of the same texts in one call
+    from assistant.encode import Embedder
+
+    plain = Embedder.shared(embedder.model_name, backend="torch")
+    plain.encode(texts[:8], batch_size=settings.encoder.batch_size)  # loaded and warm before timing
+    t = time.perf_counter()
+    plain.encode(texts, batch_size=settings.encoder.batch_size)
+    st_encode = time.perf_counter() - t
     tok = embedder.raw_tokenizer
     maxlen = embedder.max_seq_length
     counts = [min(maxlen, len(e.ids) + 2) for e in tok.encode_batch(texts, add_special_tokens=False)]
@@ -219,6 +227,8 @@ def bench_indexing(name: str, corpus: Path, tmp: Path, embedder, repeat: int = 1
         "build_s": round(build, 3),
         "encode_only_s": round(enc, 3),
         "build_over_encode": round(build / enc, 3) if enc and texts else None,
+        "st_encode_s": round(st_encode, 3),
+        "build_over_st_encode": round(build / st_encode, 3) if st_encode and texts else None,
         "builds_s": [round(x, 2) for x in builds],
         "encodes_s": [round(x, 2) for x in encodes],
         "docs_per_s": round(len(snap.documents) / build, 2),
@@ -794,6 +804,12 @@ def summarize(out: dict) -> list[dict]:
         if "chunks" in r:
             add(f"index {name}: docs/s | chunks/s | tokens/s", f"{r['docs_per_s']} | {r['chunks_per_s']} | {r['tokens_per_s']}")
             add(f"index {name}: build / encode-only", r["build_over_encode"], TARGETS["build_over_encode_coop"] if name == "cooperation" else None)
+            if r.get("build_over_st_encode"):
+                add(
+                    f"index {name}: build / plain sentence-transformers encode",
+                    r["build_over_st_encode"],
+                    TARGETS["build_over_encode_coop"] if name == "cooperation" else None,
+                )
             if r.get("serial_build_over_encode"):
                 add(f"index {name}: build / encode-only without read-ahead (same run)", r["serial_build_over_encode"])
             add(f"index {name}: encoder GFLOP/s (share of matmul peak)", f"{r['encoder_gflops']} ({r.get('encoder_fraction_of_matmul_peak')})")
