@@ -182,7 +182,7 @@ def probability_only(data: dict[str, list[dict]]) -> tuple[float, float]:
 def ablate(data: dict[str, list[dict]]) -> dict[str, float]:
     """Out-of-sample objective (5-fold by question) of the decision with parts left out."""
     cols = list(range(len(FEATURES)))
-    out = {"probability only": cross_validated(data, [0], veto=False), "all (type veto + anchors + coverage)": cross_validated(data, cols)}
+    out = {"probability only": cross_validated(data, [0], veto=False), "all features (and the type veto)": cross_validated(data, cols)}
     out["probability + type veto"] = cross_validated(data, [0])
     out["without the type veto"] = cross_validated(data, cols, veto=False)
     for c in cols[1:]:
