@@ -146,8 +146,10 @@ def type_match(question: str, span: str, after: str = "") -> float:
     if kind == "money":
         return float(bool(_MONEY.search(span) or _MONEY.match(after.lstrip()[:8])) and bool(_NUMBER.search(span)))
     if kind == "count":
-        # a count of things: a figure that is neither an amount of money nor a bare year
-        return float(bool(_NUMBER.search(span)) and not _MONEY.search(span) and not _YEARS.match(span))
+        # a count of things: a figure that is neither an amount of money nor a bare year, nor a count of
+        # something else ("How many universities ...?" answered by "40,000 students")
+        figure = bool(_NUMBER.search(span)) and not _MONEY.search(span) and not _YEARS.match(span)
+        return float(figure and counts_what_was_asked(question, span, after))
     if kind == "number":
         return float(bool(_NUMBER.search(span)))
     # "who" and "where": a name the question does not already use; a bare figure or date is the
@@ -159,6 +161,30 @@ def type_match(question: str, span: str, after: str = "") -> float:
     if not words or all(w.lower() in q_words for w in words) or (_NUMBER.search(span) and len(words) <= 2):
         return 0.0
     return 0.5
+
+
+_HOW_MANY = re.compile(r"\bhow many\s+((?:[\w.'’-]+\s+){0,3}[\w.'’-]+)", re.I)
+_PLURAL = re.compile(r"^[a-z][a-z-]{2,}s$")
+
+
+def counts_what_was_asked(question: str, span: str, after: str) -> bool:
+    """False when the span's figure counts a thing other than the one asked for: the first plural noun
+    within three words after the figure ("40,000 *students*") is not among the question's words after
+    "how many" ("how many Japanese and Korean *universities*"). A figure followed by no plural noun
+    ("about 300 attended") or by the asked noun ("135,000 American jobs") passes."""
+    asked = _HOW_MANY.search(question)
+    if not asked:
+        return True
+    wanted = set(tokenize(asked.group(1)))
+    text = f"{span} {after}"
+    figure = list(_NUMBER.finditer(text))
+    if not wanted or not figure:
+        return True
+    following = re.findall(r"[A-Za-z][\w-]*", text[figure[-1].end() :])[:3]
+    for word in following:
+        if word[0].islower() and _PLURAL.match(word) and not _NUMBER.fullmatch(word):
+            return bool(set(tokenize(" ".join(following))) & wanted)
+    return True
 
 
 def anchors(question: str) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer.checks import Checks, anchor_match, answer_kind, coverage, names_in, run_checks, type_match, wants_name
+from assistant.answer.checks import Checks, anchor_match, answer_kind, counts_what_was_asked, coverage, names_in, run_checks, type_match, wants_name
 from assistant.answer.decision import FEATURES, Decision, feature_vector
 
 
@@ -156,3 +156,13 @@ def test_the_quote_takes_the_sentence_that_gives_the_reason_or_the_method():
     r = _read(f"{pilot} {method} {other}", "baggage screening pilot")
     widen("Who runs the baggage screening pilot?", r)  # not a why or how question: one sentence
     assert r.text(*r.quote()) == pilot
+
+
+def test_a_count_of_something_else_is_the_wrong_kind():
+    """A near miss: the passage counts students, the question asks for universities."""
+    q = "How many Japanese and Korean universities take part in IBM's new quantum workforce program?"
+    assert type_match(q, "40,000", " students over the next decade") == 0.0
+    assert type_match("How many jobs will the purchase support?", "135,000", " American jobs.") == 1.0
+    assert type_match("How many people attended the forum?", "about 300", " attended the forum") == 1.0
+    assert counts_what_was_asked("How many aircraft did Korean Air order?", "103", " Boeing aircraft")
+    assert type_match("How many U.S. jobs will the expansion create?", "3,000", " jobs in the United States.") == 1.0
