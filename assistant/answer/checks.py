@@ -165,20 +165,23 @@ def type_match(question: str, span: str, after: str = "") -> float:
 
 _HOW_MANY = re.compile(r"\bhow many\s+((?:[\w.'’-]+\s+){0,3}[\w.'’-]+)", re.I)
 _PLURAL = re.compile(r"^[a-z][a-z-]{2,}s$")
+# asked nouns that any counted noun may be ("how many people" is answered by "120 experts")
+_ANY_NOUN = frozenset(tokenize("people persons individuals participants attendees members things items units times"))
 
 
 def counts_what_was_asked(question: str, span: str, after: str) -> bool:
     """False when the span's figure counts a thing other than the one asked for: the first plural noun
     within three words after the figure ("40,000 *students*") is not among the question's words after
     "how many" ("how many Japanese and Korean *universities*"). A figure followed by no plural noun
-    ("about 300 attended") or by the asked noun ("135,000 American jobs") passes."""
+    ("about 300 attended") or by the asked noun ("135,000 American jobs") passes, and so does any noun
+    when people or things in general are counted ("how many people" by "about 120 experts")."""
     asked = _HOW_MANY.search(question)
     if not asked:
         return True
     wanted = set(tokenize(asked.group(1)))
     text = f"{span} {after}"
     figure = list(_NUMBER.finditer(text))
-    if not wanted or not figure:
+    if not wanted or wanted & _ANY_NOUN or not figure:
         return True
     following = re.findall(r"[A-Za-z][\w-]*", text[figure[-1].end() :])[:3]
     for word in following:

@@ -166,3 +166,4 @@ def test_a_count_of_something_else_is_the_wrong_kind():
     assert type_match("How many people attended the forum?", "about 300", " attended the forum") == 1.0
     assert counts_what_was_asked("How many aircraft did Korean Air order?", "103", " Boeing aircraft")
     assert type_match("How many U.S. jobs will the expansion create?", "3,000", " jobs in the United States.") == 1.0
+    assert type_match("About how many people attended the signing?", "approximately 120", " experts of both countries") == 1.0
