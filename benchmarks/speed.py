@@ -259,6 +259,42 @@ def replicated_corpus(src: Path, copies: int, tmp: Path) -> Path:
     return dst
 
 
+def bench_scaled_build(src: Path, copies: int, tmp: Path, embedder) -> dict:
+    """One build of ``copies`` copies of ``src`` (29 copies of the cooperation documents: ~10k chunks):
+    chunks/s, and the build's time over the encoder's time inside it (no second encode of 10k texts)."""
+    from assistant.index.builder import Indexer
+    from assistant.settings import Settings
+
+    corpus = replicated_corpus(src, copies, tmp)
+    spent = [0.0]
+    encode = embedder.encode_with_spans
+
+    def timed(*args, **kwargs):
+        t = time.perf_counter()
+        try:
+            return encode(*args, **kwargs)
+        finally:
+            spent[0] += time.perf_counter() - t
+
+    embedder.encode_with_spans = timed
+    try:
+        t = time.perf_counter()
+        _, snap = Indexer(corpus, tmp / f"index-x{copies}", Settings(), embedder).run(rebuild=True)
+        build = time.perf_counter() - t
+    finally:
+        del embedder.encode_with_spans  # the class's method again
+    shutil.rmtree(corpus, ignore_errors=True)
+    return {
+        "copies": copies,
+        "docs": len(snap.documents),
+        "chunks": len(snap.chunks),
+        "build_s": round(build, 1),
+        "encoder_s": round(spent[0], 1),
+        "chunks_per_s": round(len(snap.chunks) / build, 1),
+        "build_over_encoder_inside": round(build / spent[0], 3) if spent[0] else None,
+    }
+
+
 def index_rss_child(corpus: str, index: str) -> None:
     """Runs in a fresh process: index ``corpus``, print peak RSS growth over the loaded encoder."""
     from assistant.encode import Embedder
@@ -754,6 +790,11 @@ def run(args) -> dict:
                 f"  {r['docs']} docs, {r['chunks']} chunks: build {r['build_s']} s, encode-only {r['encode_only_s']} s, ratio {r['build_over_encode']}",
                 flush=True,
             )
+        if args.build_copies:
+            src = corpora.get("cooperation") or corpora["bundled"]
+            print(f"one build of {src.name} x {args.build_copies} ...", flush=True)
+            out["scaled_build"] = bench_scaled_build(src, args.build_copies, tmp, embedder)
+            print(f"  {json.dumps(out['scaled_build'])}", flush=True)
         if args.rss_scaling:
             src = corpora.get("cooperation") or corpora["bundled"]
             print(f"peak RSS vs corpus size ({src.name} x {args.rss_scaling}) ...", flush=True)
@@ -894,6 +935,7 @@ def parse_args(argv=None):
     )
     p.add_argument("--no-encoder-check", action="store_true", help="skip the ONNX vs PyTorch comparison")
     p.add_argument("--compare-serial", action="store_true", help="also time each build without document read-ahead (same run)")
+    p.add_argument("--build-copies", type=int, default=0, help="also time one build of the cooperation docs copied N times (29: ~10k chunks)")
     p.add_argument(
         "--rss-scaling",
         type=_int_list,
