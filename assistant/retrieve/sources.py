@@ -44,8 +44,7 @@ def _described(title: str, publisher: str, source: str, url: str) -> tuple[froze
 
 @lru_cache(maxsize=1024)
 def _phrase(phrase: str) -> tuple[frozenset[str], frozenset[str], tuple[str, ...]]:
-    """The phrase's years, months and other words; cached, so that scoring every document of a large
-    index (60k documents at 1M chunks) parses the phrase once, not once per document."""
+    """The phrase's years, months and other words; cached, as ``source_match`` is asked once per document."""
     years = frozenset(_YEAR.findall(phrase))
     months = frozenset(m.lower() for m in _MONTH.findall(phrase))
     words = tuple(w for w in dict.fromkeys(tokenize(_YEAR.sub(" ", _MONTH.sub(" ", phrase)))) if w not in _GENERIC)
