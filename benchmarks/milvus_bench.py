@@ -157,15 +157,20 @@ def bm25_comparison(tmp: Path) -> dict:
     return out
 
 
-def real_vectors(tmp: Path, smoke: bool) -> np.ndarray:
-    """The chunk embeddings of the cooperation corpus (bundled corpus for --smoke): what the
-    synthetic vectors are drawn around."""
+def real_snapshot(tmp: Path, smoke: bool = False):
+    """The cooperation corpus (bundled corpus for --smoke) indexed with FAISS: what the synthetic
+    vectors are drawn around, and what the end-to-end run copies."""
     from assistant.encode import Embedder
     from assistant.index.builder import Indexer
     from benchmarks.retrieval_bench import SEEDS, coop_corpus
 
     corpus = SEEDS if smoke else coop_corpus()
-    _, snap = Indexer(corpus, tmp / "real", _settings("faiss", tmp / "real"), Embedder.shared()).run()
+    return Indexer(corpus, tmp / "real", _settings("faiss", tmp / "real"), Embedder.shared()).run()[1]
+
+
+def real_vectors(tmp: Path, smoke: bool) -> np.ndarray:
+    """The chunk embeddings of ``real_snapshot``."""
+    snap = real_snapshot(tmp, smoke)
     return snap.vectors.vectors(snap.vectors.ids())
 
 
@@ -367,14 +372,12 @@ def server_end_to_end(n: int, tmp: Path, rounds: int) -> dict:
     same text and quotes from the same document, whichever of its copies is cited)."""
     from assistant.core import Assistant
     from assistant.encode import Embedder
-    from assistant.index.builder import Indexer
     from assistant.index.metadata import chunk_metadata
     from assistant.index.vectors import choose_store
-    from benchmarks.retrieval_bench import coop_corpus
     from benchmarks.speed import QUESTIONS, scaled_snapshot
 
     embedder = Embedder.shared()
-    _, real = Indexer(coop_corpus(), tmp / "real", _settings("faiss", tmp / "real"), embedder).run()
+    real = real_snapshot(tmp)
     t = time.perf_counter()
     big = scaled_snapshot(real, n)
     row: dict = {"n": n, "snapshot_build_s": round(time.perf_counter() - t, 1), "questions": len(QUESTIONS) * rounds}

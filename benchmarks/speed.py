@@ -175,7 +175,9 @@ def serial_build(corpus: Path, index_dir: Path, settings, embedder) -> float:
         indexing.READ_AHEAD_DOCS = depth
 
 
-def bench_indexing(name: str, corpus: Path, tmp: Path, embedder, repeat: int = 1, compare_serial: bool = False) -> tuple[dict, object]:
+def bench_indexing(
+    name: str, corpus: Path, tmp: Path, embedder, repeat: int = 1, compare_serial: bool = False, plain_encode: bool = True
+) -> tuple[dict, object]:
     from assistant.index.builder import READ_AHEAD_DOCS, Indexer, embedding_text
     from assistant.settings import Settings
 
@@ -204,14 +206,15 @@ def bench_indexing(name: str, corpus: Path, tmp: Path, embedder, repeat: int = 1
         for s in range(0, len(texts), 256):
             embedder.encode(texts[s : s + 256], batch_size=settings.encoder.batch_size)
         encodes.append(time.perf_counter() - t)
-    # the yardstick: a plain sentence-transformers encode (PyTorch) of the same texts in one call
-    from assistant.encode import Embedder
+    st_encode = 0.0
+    if plain_encode:  # the yardstick: a plain sentence-transformers encode (PyTorch) of the same texts in one call
+        from assistant.encode import Embedder
 
-    plain = Embedder.shared(embedder.model_name, backend="torch")
-    plain.encode(texts[:8], batch_size=settings.encoder.batch_size)  # loaded and warm before timing
-    t = time.perf_counter()
-    plain.encode(texts, batch_size=settings.encoder.batch_size)
-    st_encode = time.perf_counter() - t
+        plain = Embedder.shared(embedder.model_name, backend="torch")
+        plain.encode(texts[:8], batch_size=settings.encoder.batch_size)  # loaded and warm before timing
+        t = time.perf_counter()
+        plain.encode(texts, batch_size=settings.encoder.batch_size)
+        st_encode = time.perf_counter() - t
     tok = embedder.raw_tokenizer
     maxlen = embedder.max_seq_length
     counts = [min(maxlen, len(e.ids) + 2) for e in tok.encode_batch(texts, add_special_tokens=False)]
@@ -227,7 +230,7 @@ def bench_indexing(name: str, corpus: Path, tmp: Path, embedder, repeat: int = 1
         "build_s": round(build, 3),
         "encode_only_s": round(enc, 3),
         "build_over_encode": round(build / enc, 3) if enc and texts else None,
-        "st_encode_s": round(st_encode, 3),
+        "st_encode_s": round(st_encode, 3) if st_encode else None,
         "build_over_st_encode": round(build / st_encode, 3) if st_encode and texts else None,
         "builds_s": [round(x, 2) for x in builds],
         "encodes_s": [round(x, 2) for x in encodes],
@@ -784,7 +787,9 @@ def run(args) -> dict:
                 continue
             print(f"indexing {name} ...", flush=True)
             rep = args.repeat if name != "financebench" else 1
-            out["indexing"][name], snaps[name] = bench_indexing(name, path, tmp, embedder, repeat=rep, compare_serial=args.compare_serial)
+            out["indexing"][name], snaps[name] = bench_indexing(
+                name, path, tmp, embedder, repeat=rep, compare_serial=args.compare_serial, plain_encode=args.mode != "smoke"
+            )
             r = out["indexing"][name]
             print(
                 f"  {r['docs']} docs, {r['chunks']} chunks: build {r['build_s']} s, encode-only {r['encode_only_s']} s, ratio {r['build_over_encode']}",

@@ -159,7 +159,8 @@ def find_list(r: Read, question: str, near_span: bool = False) -> Listed | None:
     for n, (a, b) in enumerate(r.sentences):
         if near_span and r.start >= 0 and not a <= r.start < b:
             continue
-        runs = [_bullet_items(r, n)] if _bullet_items(r, n) else [[(a + x, a + y) for x, y in run] for run in sentence_lists(r.text(a, b))]
+        bullets = _bullet_items(r, n)
+        runs = [bullets] if bullets else [[(a + x, a + y) for x, y in run] for run in sentence_lists(r.text(a, b))]
         if not runs:
             continue
         # the list holding the reader's span, else the longest
