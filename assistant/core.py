@@ -285,7 +285,7 @@ class Assistant:
             return answer_passages(question, [], snap.sentences, self.reader, self.settings, history)
         asked = parse_question(question)
         answers = [self._answer_part(part, asked, snap, history, k, where) for part in asked.parts]
-        ans = answers[0] if len(answers) == 1 else combine_parts(question, asked.parts, answers)
+        ans = answers[0] if len(answers) == 1 else combine_parts(question, asked.parts, answers, [asked.source_of(p) for p in asked.parts])
         if not ans.grounded and is_korean(question) and snap.identity.get("model") == MODEL_NAME:
             ans.note = ENGLISH_INDEX_KO  # say why, and what would let Korean questions find English text
         return ans

@@ -43,6 +43,12 @@ _DATE = re.compile(
     r"|\b(on the \d{1,2}(st|nd|rd|th))\b|\b(today|yesterday|tomorrow|soon|early|late|mid)\b|\b(spring|summer|autumn|fall|winter)\b",
     re.I,
 )
+# how often: "biennial", "every two years", "twice a year", "on a regular basis"
+_FREQUENCY = re.compile(
+    r"\b(annual(ly)?|biennial(ly)?|bi-?annual(ly)?|triennial(ly)?|yearly|monthly|weekly|daily|quarterly|regular(ly)?|periodic(ally)?|"
+    r"every|once|twice|thrice|times|each|per|routine(ly)?|recurring|ongoing)\b",
+    re.I,
+)
 _MONEY = re.compile(r"[$€£¥₩]|\b(dollars?|won|euros?|yen|usd|krw)\b", re.I)
 _NAME = re.compile(r"\b[A-Z][\w.'’&-]*(?:\s+(?:of|the|and|for|on)?\s*[A-Z][\w.'’&-]*)*")
 
@@ -65,7 +71,8 @@ _QUESTION_KINDS = [
         "date",
     ),
     (re.compile(r"\bhow many\b|\bwhat (number|percentage|percent|share|proportion|fraction) of\b|\bat what age\b", re.I), "count"),
-    (re.compile(r"\bhow (much|long|old|far|big|large|often|tall|high)\b|\bwhat (percentage|percent|amount|share)\b", re.I), "number"),
+    (re.compile(r"\bhow often\b|\bhow frequently\b", re.I), "frequency"),
+    (re.compile(r"\bhow (much|long|old|far|big|large|tall|high)\b|\bwhat (percentage|percent|amount|share)\b", re.I), "number"),
     (re.compile(r"\b(who|whom|whose)\b", re.I), "name"),
     (
         re.compile(r"\bwhere\b|\b(what|which) (city|country|countries|state|states|province|region|town|place|location|site|port|county)\b", re.I),
@@ -95,7 +102,7 @@ class Checks:
 
 
 def answer_kind(question: str) -> str | None:
-    """What the question asks for: "date", "money", "count", "number", "name", "place", or None."""
+    """What the question asks for: "date", "money", "count", "frequency", "number", "name", "place", or None."""
     if _WHY_HOW.match(question) or _UNTYPED.search(question):
         return None  # a reason or a method, a rank or a change: any span shape can hold it
     if _MONEY_COUNT.search(question):
@@ -150,6 +157,8 @@ def type_match(question: str, span: str, after: str = "") -> float:
         # something else ("How many universities ...?" answered by "40,000 students")
         figure = bool(_NUMBER.search(span)) and not _MONEY.search(span) and not _YEARS.match(span)
         return float(figure and counts_what_was_asked(question, span, after))
+    if kind == "frequency":
+        return float(bool(_FREQUENCY.search(f"{span} {after}")))
     if kind == "number":
         return float(bool(_NUMBER.search(span)))
     # "who" and "where": a name the question does not already use; a bare figure or date is the

@@ -9,10 +9,13 @@ Two shapes of list are read, both exact document text:
   "- SK ...": the quote runs from the lead-in through the last item.
 
 The reader often gives a list question a low probability (its answer is long, its training answers
-short), so a list sentence that covers the question and agrees with its years and ordinals may
-answer even when the reader alone would not (``LIST_COVERAGE``, chosen on the analyst development
-set); a sentence without a list never answers this way, so a near miss ("Which companies belong to
-the association?" over a text that names none) is still refused.
+short), so below the threshold a list may still answer, when it agrees with the question's years and
+ordinals: the list whose items hold the reader's span, when the decision's score reaches ``LIST_SCORE``,
+else the list sentence that covers the question best (``LIST_COVERAGE``; both chosen on the analyst
+development sets). A sentence without a list never answers this way, so a near miss ("Which companies
+belong to the association?" over a text that names none) is still refused, and neither does a list one of
+whose items is the asked kind itself ("Which specific rare diseases ...?" over "... treatments for rare
+diseases, and diagnostic devices": ``names_the_category``).
 """
 
 from __future__ import annotations
@@ -20,10 +23,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..text.asking import asked_things
+from ..text.keywords import tokenize
 from .checks import anchor_match, coverage
 from .quotes import Read
 
 LIST_COVERAGE = 0.75  # share of the question's keywords the list sentence (with its title) must hold
+LIST_SCORE = 0.5  # the decision's score that lets a read whose span is a list's items answer a list question
 MAX_ITEM_WORDS = 12
 
 _PAREN = re.compile(r"\([^()]*\)")
@@ -179,6 +185,18 @@ def find_list(r: Read, question: str, near_span: bool = False) -> Listed | None:
     return best[1] if best else None
 
 
+def names_the_category(question: str, items: list[str]) -> bool:
+    """Whether an item is the asked kind of thing itself, not one of its members: "Which specific rare
+    diseases ...?" over "cell and gene therapies, treatments for rare diseases, and diagnostic devices"
+    (an item holds the asked noun and another of the asked words). Such a list says what the cooperation
+    covers, not which ones were asked for."""
+    asked = tokenize(asked_things(question))
+    if len(asked) < 2:
+        return False
+    head, others = asked[-1], set(asked[:-1])
+    return any(head in words and others & words for words in (set(tokenize(item)) for item in items))
+
+
 def answer_list(reads: list[Read], question: str, threshold: float) -> Listed | None:
     """For a list question: the list that answers, its read's span widened to every item.
 
@@ -188,7 +206,23 @@ def answer_list(reads: list[Read], question: str, threshold: float) -> Listed | 
     answering = sorted((r for r in reads if r.start >= 0 and r.confidence >= threshold), key=lambda r: -r.confidence)
     found = [x for x in (find_list(r, question, near_span=True) for r in answering[:1]) if x is not None]
     if not answering:
-        found = sorted((x for x in (find_list(r, question) for r in reads) if x is not None and x.cover >= LIST_COVERAGE), key=lambda x: -x.cover)
+        # the reader doubts a long answer: a read whose span lies among a list's items may answer below
+        # the threshold (``LIST_SCORE``), else the list sentence that covers the question best
+        doubted = sorted((r for r in reads if r.start >= 0 and r.confidence >= LIST_SCORE), key=lambda r: -r.confidence)
+        found = [
+            x
+            for x in (find_list(r, question, near_span=True) for r in doubted[:1])
+            if x is not None and x.first <= x.read.start < x.last and not names_the_category(question, x.items)
+        ]
+    if not answering and not found:
+        found = sorted(
+            (
+                x
+                for x in (find_list(r, question) for r in reads)
+                if x is not None and x.cover >= LIST_COVERAGE and not names_the_category(question, x.items)
+            ),
+            key=lambda x: -x.cover,
+        )
     if not found:
         return None
     listed = found[0]

@@ -31,13 +31,15 @@ def _words(text: str) -> set[str]:
     return {_ALIASES.get(w, w) for w in tokenize(text)}
 
 
-def own_words(part: str, others: Sequence[str]) -> set[str]:
-    """The keywords of ``part`` that no other part of the question has: what only this part asks about."""
+def own_words(part: str, others: Sequence[str], source: str | None = None) -> set[str]:
+    """The keywords of ``part`` that no other part of the question has: what only this part asks about.
+    The words of the source it names ("the October 2023 U.S.-Australia statement") pick the document, not
+    the asked detail, so they are not its own."""
     theirs = {w for o in others for w in _words(o)}
-    return _words(part) - theirs - _ASKING
+    return _words(part) - theirs - _ASKING - (_words(source) if source else set())
 
 
-def supported(part: str, others: Sequence[str], ans: Answer) -> bool:
+def supported(part: str, others: Sequence[str], ans: Answer, source: str | None = None) -> bool:
     """Whether a part's answer quotes what the part itself asks about.
 
     Two parts are often read over the same sentence: "How much is Boeing investing in training pilots in
@@ -47,23 +49,25 @@ def supported(part: str, others: Sequence[str], ans: Answer) -> bool:
     States", "future") and its quotes hold fewer than half of them, it is not answered. Only the quotes
     count: the sentence before a quote often names the other part's subject ("Centrus, KHNP and POSCO
     agreed ..." before "LS Group pledged to invest $3 billion ...")."""
-    own = own_words(part, others)
+    own = own_words(part, others, source)
     if len(own) < 2:
         return True
     quoted = {w for c in ans.citations for w in _words(c.quote)}
     return len(own & quoted) >= OWN_WORDS_FOUND * len(own)
 
 
-def combine_parts(question: str, parts: Sequence[str], answers: Sequence[Answer]) -> Answer:
+def combine_parts(question: str, parts: Sequence[str], answers: Sequence[Answer], sources: Sequence[str | None] = ()) -> Answer:
     """One answer from the answers to each part, in the order asked.
 
     The citations of every part are numbered in one sequence; a part the documents do not answer is
     said to be missing in its place. When no part is answered the reply is the usual refusal.
+    ``sources``: per part, the source it names (``Asked.source_of``), if any.
     """
+    sources = list(sources) or [None] * len(parts)
     # a part whose quotes lack what it asks about is missing, whatever the reader scored
     answers = [
-        a if not a.grounded or supported(part, [o for o in parts if o is not part], a) else replace(a, grounded=False)
-        for part, a in zip(parts, answers)
+        a if not a.grounded or supported(part, [o for o in parts if o is not part], a, source) else replace(a, grounded=False)
+        for part, a, source in zip(parts, answers, sources)
     ]
     if not any(a.grounded for a in answers):
         related = list({p.chunk_id: p for a in answers for p in a.related}.values())[:3]

@@ -153,6 +153,20 @@ def asks_for_list(question: str) -> bool:
     return False
 
 
+def asked_things(question: str) -> str:
+    """The words that say what a "which"/"what" question asks for, up to its verb: "Which specific rare
+    diseases will NIH target?" -> "specific rare diseases" ("" when there are none)."""
+    m = _WHICH.search(question)
+    if not m:
+        return ""
+    words = []
+    for w in m.group(1).split():
+        if w.lower().strip("’'") in _AUX:
+            break
+        words.append(w)
+    return " ".join(words)
+
+
 def parse_question(question: str) -> Asked:
     """Take a question apart: context sentences, the asked sentence, the source it names, its parts."""
     text = " ".join(question.split())

@@ -25,6 +25,7 @@ from assistant.answer.decision import FEATURES, Decision, feature_vector
         ("Where does the United States rank among foreign investors?", None),
         ("How much did the new process cut the waiting time for E-2 investor visas?", "number"),
         ("How will the two countries cooperate on quantum research?", None),
+        ("How often is the development dialogue held?", "frequency"),
     ],
 )
 def test_answer_kind(question, kind):
@@ -167,3 +168,13 @@ def test_a_count_of_something_else_is_the_wrong_kind():
     assert counts_what_was_asked("How many aircraft did Korean Air order?", "103", " Boeing aircraft")
     assert type_match("How many U.S. jobs will the expansion create?", "3,000", " jobs in the United States.") == 1.0
     assert type_match("About how many people attended the signing?", "approximately 120", " experts of both countries") == 1.0
+
+
+def test_how_often_wants_a_frequency_not_a_figure():
+    """ "Biennial" has no digit, yet it is the answer; a bare amount is not."""
+    question = "How often is the senior-level development dialogue held?"
+    assert type_match(question, "biennial") == 1.0
+    assert type_match(question, "twice", after=" a year") == 1.0
+    assert type_match(question, "every two years") == 1.0
+    assert type_match(question, "$6.2 million") == 0.0
+    assert type_match(question, "in Seoul") == 0.0

@@ -99,3 +99,60 @@ def test_a_span_outside_any_list_is_not_replaced_by_another_sentences_list():
     question = "Which fields of professors did Minister Bang meet at Stanford during the meeting?"
     assert find_list(r, question) is not None  # some list covers the question's words ...
     assert find_list(r, question, near_span=True) is None  # ... but not where the reader found the answer
+
+
+def test_the_words_of_the_named_source_are_not_what_a_part_asks():
+    """ "... noted in the October 2023 U.S.-Australia statement" picks the document; the quote need not repeat it."""
+    from assistant.answer.parts import own_words, supported
+
+    quote = "The NSF and CSIRO have committed a combined $6.2 million in grants to AI research."
+    cite = Citation(
+        n=1, source="a.md", title="United States-Australia Joint Leaders Statement", page=None, quote=quote, start=0, end=len(quote), score=0.9
+    )
+    part = "How much in combined grants supports the NSF-CSIRO AI partnership noted in the October 2023 U.S.-Australia statement?"
+    other = ["How many research projects will those grants fund?"]
+    source = "the NSF-CSIRO AI partnership noted in the October 2023 U.S.-Australia statement"
+    assert not supported(part, other, Answer(quote, [cite]))  # without the source, "noted", "October", "statement" count
+    assert supported(part, other, Answer(quote, [cite]), source)
+    assert "octob" not in own_words(part, other, source)
+
+
+def _list_read(question_span: str, probability: float):
+    from assistant.answer.quotes import Read
+    from assistant.schema import Passage
+    from assistant.text.sentences import split_sentences
+
+    text = (
+        "The two leaders met in Seoul. "
+        "They agreed to expand collaboration between NIH and the Ministry of Health and Welfare on research-hospital cooperation, "
+        "including cell and gene therapies, treatments for rare diseases, and diagnostic devices."
+    )
+    p = Passage(source="a.md", title="Joint Fact Sheet", page=None, text=text, start=0, end=len(text), score=1.0)
+    a = text.index(question_span)
+    return Read(p, 0, split_sentences(text), probability=probability, start=a, end=a + len(question_span), score=probability)
+
+
+def test_a_doubted_read_whose_span_is_a_lists_items_answers_a_list_question():
+    """The reader's probability is low for a long answer: a span among a list's items may answer from LIST_SCORE."""
+    from assistant.answer.lists import LIST_SCORE, answer_list
+
+    question = "Which fields will the two agencies focus on?"  # covers too little of the sentence to answer by coverage
+    r = _list_read("cell and gene therapies, treatments for rare diseases, and diagnostic devices", LIST_SCORE + 0.05)
+    listed = answer_list([r], question, threshold=0.7)
+    assert listed is not None and listed.items == ["cell and gene therapies", "treatments for rare diseases", "diagnostic devices"]
+    assert r.score == 0.7  # raised to the threshold: it answers
+    low = _list_read("cell and gene therapies, treatments for rare diseases, and diagnostic devices", LIST_SCORE - 0.05)
+    assert answer_list([low], question, threshold=0.7) is None
+
+
+def test_a_list_that_names_the_asked_kind_itself_does_not_answer_below_the_threshold():
+    """ "Which specific rare diseases ...?": "treatments for rare diseases" is the category, not its members (a near miss)."""
+    from assistant.answer.lists import LIST_SCORE, answer_list, names_the_category
+
+    question = "Which specific rare diseases will NIH and the health ministry target in the research-hospital cooperation?"
+    r = _list_read("diagnostic devices", LIST_SCORE + 0.1)
+    assert names_the_category(question, ["cell and gene therapies", "treatments for rare diseases", "diagnostic devices"])
+    assert answer_list([r], question, threshold=0.7) is None
+    assert not names_the_category(
+        "Which critical and emerging technologies did they agree to protect?", ["semiconductors", "quantum technology", "biotechnology"]
+    )
