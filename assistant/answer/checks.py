@@ -240,7 +240,8 @@ def coverage(question: str, text: str) -> float:
 # verbs that announce one, causal conjunctions
 _REASON = re.compile(
     r"(?:^|[,;:\u2014\u2013]\s*|\s-\s)(?:in order |so as )?to\s+[a-z]+"
-    r"|\b(?:aim(?:ed|s|ing)?|designed|intended|meant|seek(?:s|ing)?|sought|work(?:s|ing)?|in order|so as|order) to\b"
+    r"|\b(?:aim(?:ed|s|ing)?|designed|intended|meant|seek(?:s|ing)?|sought|work(?:s|ing)?|in order|so as|order) to\b|\baim(?:ed|s|ing)? at\b"
+    r"|\b(?:in commemoration of|in hono(?:u)?r of|to commemorate|to mark|symboli[cz]\w*)\b|,\s*which\s+(?:would|will|could|can)\s+[a-z]+"
     r"|\b(?:because|since|due to|owing to|as a result of|given that|in light of|in response to|in view of|so that|to this end|"
     r"for (?:the purpose|the sake) of|with (?:the|a) (?:goal|aim|view|purpose) (?:of|to)|the (?:goal|aim|purpose|objective) (?:is|was|of)|"
     r"to (?:address|ensure|help|promote|support|prevent|counter|combat|reduce|protect|strengthen|advance|enhance|boost|improve|"

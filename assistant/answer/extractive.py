@@ -26,6 +26,7 @@ from .lists import answer_list
 from .messages import NO_PASSAGE, NOT_IN_RELATED, cross_lingual_note, for_question
 from .quotes import compose, focused_reads, retype
 from .reader import Reader
+from .reasons import adjust_why
 
 
 def direction(question_language: str, passage_language: str) -> str:
@@ -62,6 +63,7 @@ def reader_answer(
     for r in reads:
         if r.start >= 0:
             r.score = decide.score(r.probability, r.checks(read_q), direction(asked_in, r.passage.language))
+    adjust_why(reads, read_q, decide.threshold)  # a why question is answered by a reason (``reasons``)
     # only a read with an answer span can answer (a passage whose sentences are all headings has none)
     listed = answer_list(reads, read_q, decide.threshold) if asks_for_list(read_q) else None
     best = max((r.confidence for r in reads if r.start >= 0), default=0.0)

@@ -178,3 +178,41 @@ def test_how_often_wants_a_frequency_not_a_figure():
     assert type_match(question, "every two years") == 1.0
     assert type_match(question, "$6.2 million") == 0.0
     assert type_match(question, "in Seoul") == 0.0
+
+
+def test_a_why_question_is_answered_by_a_reason_or_not_at_all():
+    """The near miss: a sentence that names the event and goes on about something else. The answerable twin:
+    a purpose clause the reader doubts."""
+    from assistant.answer.reasons import WHY_SCORE, adjust_why, span_is_reason
+
+    text = "The ROK Air Force selected L3Harris to develop its new aircraft in a $2.3 billion deal that will support over 6,000 American jobs."
+    r = _read(text, "will support over 6,000 American jobs")
+    r.score = 0.86
+    adjust_why([r], "Why did the ROK Air Force choose L3Harris over other bidders?", threshold=0.71)
+    assert r.score == 0.0  # no reason given: vetoed
+
+    text = "The two Presidents will direct their National Security Councils to launch an Economic Security Dialogue to align the policy approaches of the two governments."
+    r = _read(text, "align the policy approaches of the two governments")  # the reader left the "to" out
+    assert span_is_reason(r)
+    r.score = WHY_SCORE + 0.05
+    adjust_why([r], "Why did the two Presidents launch an economic security dialogue?", threshold=0.71)
+    assert r.score == 0.71  # the reason itself, doubted by the reader: it answers
+    ensure = text.replace("to align the policy approaches of the two governments", "to ensure that their policies align")
+    r = _read(ensure, "Economic Security Dialogue")
+    r.score = WHY_SCORE + 0.05
+    adjust_why([r], "Why did the two Presidents launch an economic security dialogue?", threshold=0.71)
+    assert r.score == WHY_SCORE + 0.05  # a reason stands in the quote, but the span is not it: unchanged
+
+    # a means or a consequence that is the rationale is a reason too; other questions are left alone
+    r = _read("Making these investments will help lower costs by making our supply chains more resilient.", "making our supply chains more resilient")
+    r.score = 0.8
+    adjust_why([r], "Why would the investments help lower costs?", threshold=0.71)
+    assert r.score == 0.8
+    r = _read("He backed the request to add Australia as a domestic source, which would\nstreamline collaboration.", "streamline collaboration")
+    r.score = 0.8
+    adjust_why([r], "Why did he back the request?", threshold=0.71)
+    assert r.score == 0.8
+    r = _read(text, "Economic Security Dialogue")
+    r.score = 0.8
+    adjust_why([r], "What will the two Presidents launch?", threshold=0.71)
+    assert r.score == 0.8
