@@ -33,7 +33,7 @@ from .ingest.scan import has_korean_text_file
 from .retrieve import Retriever
 from .schema import Answer, IndexReport, Passage
 from .settings import AUTO_MODEL, MODEL_NAME, MULTILINGUAL_MODEL, Settings
-from .text.asking import Asked, parse_question
+from .text.asking import Asked, parse_question, reading_form
 from .text.language import is_korean
 
 log = logging.getLogger(__name__)
@@ -285,7 +285,8 @@ class Assistant:
             return answer_passages(question, [], snap.sentences, self.reader, self.settings, history)
         asked = parse_question(question)
         answers = [self._answer_part(part, asked, snap, history, k, where) for part in asked.parts]
-        ans = answers[0] if len(answers) == 1 else combine_parts(question, asked.parts, answers, [asked.source_of(p) for p in asked.parts])
+        read = [reading_form(p) for p in asked.parts]
+        ans = answers[0] if len(answers) == 1 else combine_parts(question, read, answers, [asked.source_of(p) for p in asked.parts])
         if not ans.grounded and is_korean(question) and snap.identity.get("model") == MODEL_NAME:
             ans.note = ENGLISH_INDEX_KO  # say why, and what would let Korean questions find English text
         return ans
@@ -322,7 +323,7 @@ class Assistant:
         # the English reader cannot read Hangul: a Korean question or a Korean best passage goes to the multilingual one
         languages = [p.language for p in passages[: self.settings.reader.passages]]
         reader = self.korean_reader if needs_korean_reader(part, languages) else self.reader
-        return answer_passages(part, passages, snap.sentences, reader, self.settings, history)
+        return answer_passages(reading_form(part), passages, snap.sentences, reader, self.settings, history)
 
     # ------------------------------------------------------------------ info
 

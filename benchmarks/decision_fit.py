@@ -37,7 +37,7 @@ from assistant.answer.reader import MODEL_DIR, Reader
 from assistant.core import Assistant
 from assistant.evaluate import parse_questions, read_jsonl
 from assistant.evaluate.metrics import contains_all, is_gold
-from assistant.text.asking import parse_question
+from assistant.text.asking import parse_question, reading_form
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = ROOT / "benchmarks" / "questions"
@@ -60,8 +60,8 @@ def question_rows(bot: Assistant, reader: Reader, path: Path) -> list[dict]:
         asked = parse_question(q.question)
         if len(asked.parts) > 1:  # each part has its own answer: the question's answer words label no one read
             continue
-        part = asked.parts[0]
-        passages = bot.passages_for(part, asked, snap)
+        passages = bot.passages_for(asked.parts[0], asked, snap)
+        part = reading_form(asked.parts[0])  # what the reader reads at question time
         rows = []
         for r in focused_reads(reader, snap.sentences, part, passages, set(), settings.passages):
             if r.start < 0:

@@ -167,6 +167,31 @@ def asked_things(question: str) -> str:
     return " ".join(words)
 
 
+# "How many jobs did the White House say the purchase would support?": a reporting frame around the asked clause
+_REPORT_FRAME = re.compile(
+    r"^(?P<wh>.*?\b(?:what|which|how|who|whom|when|where|why)\b.*?)\s+(?:did|does|do)\s+(?:(?!\b(?:did|does|do)\b)[^?]){1,90}?\s+"
+    r"(?:say|said|says|note|noted|state|stated|announce|announced|report|reported|write|wrote|claim|claimed)\s+"
+    r"(?:(?:at|in|during|on)\s+[^,?]{1,60}?\s+(?=that\b))?(?:that\s+)?(?P<rest>[^?]+)\?\s*$",
+    re.I,
+)
+_MODAL = re.compile(r"^(?P<subject>.{1,80}?)\s+(?P<modal>would|will|should|could|can|must|might|may)\s+(?P<tail>.+)$", re.I)
+
+
+def reading_form(part: str) -> str:
+    """The part as the reader reads it: without a reporting frame around the asked clause. "How many U.S.
+    jobs did the White House say Korean Air's Boeing purchase would support?" is read as "How many U.S. jobs
+    would Korean Air's Boeing purchase support?": the reader was trained on direct questions, and the frame's
+    words ("White House", "say") are not in the answer's sentence. Retrieval keeps the frame (it names the
+    source). Only a frame whose clause has a modal is taken apart, so the question stays well formed."""
+    m = _REPORT_FRAME.match(part)
+    if not m:
+        return part
+    inner = _MODAL.match(m.group("rest"))
+    if not inner:
+        return part
+    return f"{m.group('wh')} {inner.group('modal')} {inner.group('subject')} {inner.group('tail')}?"
+
+
 def parse_question(question: str) -> Asked:
     """Take a question apart: context sentences, the asked sentence, the source it names, its parts."""
     text = " ".join(question.split())

@@ -106,3 +106,30 @@ def test_the_same_visit_takes_the_context_date():
         "In the joint statement from the same visit, at which regional forum did the two nations commit to cooperate?"
     )
     assert a.source == "the joint statement from the same visit (April 2023)"
+
+
+@pytest.mark.parametrize(
+    "part, read",
+    [
+        (
+            "How many U.S. jobs did the White House say Korean Air's October 2025 Boeing purchase would support?",
+            "How many U.S. jobs would Korean Air's October 2025 Boeing purchase support?",
+        ),
+        ("How did Yoon say at Goddard that future KASA-NASA cooperation should begin?", "How should future KASA-NASA cooperation begin?"),
+        (
+            "How does the Technology Prosperity Deal MOU say the two sides will identify threats to the research enterprise?",
+            "How will the two sides identify threats to the research enterprise?",
+        ),
+        # no modal in the reported clause: left as asked, so that it stays a question
+        ("What did the United States say it anticipated with the new agency?", "What did the United States say it anticipated with the new agency?"),
+        (
+            "Which strategic fields does the same report describe as areas of competition?",
+            "Which strategic fields does the same report describe as areas of competition?",
+        ),
+        ("How many jobs will the plant create?", "How many jobs will the plant create?"),
+    ],
+)
+def test_the_reader_reads_the_clause_inside_a_reporting_frame(part, read):
+    from assistant.text.asking import reading_form
+
+    assert reading_form(part) == read
