@@ -75,10 +75,15 @@ _QUESTION_KINDS = [
     (re.compile(r"\bhow (much|long|old|far|big|large|tall|high)\b|\bwhat (percentage|percent|amount|share)\b", re.I), "number"),
     (re.compile(r"\b(who|whom|whose)\b", re.I), "name"),
     (
-        re.compile(r"\bwhere\b|\b(what|which) (city|country|countries|state|states|province|region|town|place|location|site|port|county)\b", re.I),
+        re.compile(
+            r"\bwhere\b|\b(what|which) (?:[\w.'’-]+ ){0,2}?(city|cities|country|countries|state|states|province|region|town|place|location|site|port|county)\b",
+            re.I,
+        ),
         "place",
     ),
 ]
+# places that have names: "which country", "which U.S. states" (not "where", answered by "at the headquarters")
+_NAMED_PLACE = re.compile(r"\b(what|which) (?:[\w.'’-]+ ){0,2}?(city|cities|country|countries|state|states|province|county)\b", re.I)
 _PARTS = re.compile(r",?\s+and\s+(?=(?:what|when|where|who|which|how|by when|in what|at what)\b)", re.I)
 _MONEY_COUNT = re.compile(r"\bhow many (dollars|won|yen|euros)\b", re.I)
 _DAY = re.compile(
@@ -123,10 +128,27 @@ _NAMED_THING = re.compile(
 )
 
 
+def _abbreviates(text: str, m: re.Match) -> bool:
+    """Whether the name ``m`` is an abbreviation in parentheses of the words before it: "maintenance, repair,
+    and overhaul (MRO)" names no one, however capitalised."""
+    if not (text[m.start() - 1 : m.start()] == "(" and text[m.end() : m.end() + 1] == ")" and m.group(0).isalpha() and m.group(0).isupper()):
+        return False
+    letters = m.group(0).lower()
+    before = [w for w in re.findall(r"[A-Za-z][\w'’-]*", text[: m.start() - 1]) if w.lower() not in ("and", "of", "the", "for", "on", "in", "to")]
+    initials = "".join(w[0].lower() for w in before[-len(letters) :])
+    return initials == letters
+
+
 def names_in(text: str, question: str) -> list[tuple[int, int]]:
-    """Character ranges of the proper names in ``text`` that the question does not already use."""
+    """Character ranges of the proper names in ``text`` that the question does not already use: its
+    capitalised words ("U.S.-flagged" names nothing new after "U.S."); an abbreviation of the words before
+    it is no name."""
     q_words = {w.lower() for w in re.findall(r"\w+", question)}
-    return [(m.start(), m.end()) for m in _NAME.finditer(text) if any(w.lower() not in q_words for w in re.findall(r"\w+", m.group(0)))]
+    return [
+        (m.start(), m.end())
+        for m in _NAME.finditer(text)
+        if any(w.lower() not in q_words for w in re.findall(r"\w+", m.group(0)) if not w.islower()) and not _abbreviates(text, m)
+    ]
 
 
 def wants_name(question: str) -> bool:
@@ -165,6 +187,8 @@ def type_match(question: str, span: str, after: str = "") -> float:
     # wrong kind; a common noun ("pharmaceutical companies", "research institutes") may be right
     if names_in(span, question):
         return 1.0
+    if kind == "place" and _NAMED_PLACE.search(question):
+        return 0.0  # "which country", "which U.S. states": a place with a name, and the span names none
     q_words = {w.lower() for w in re.findall(r"\w+", question)}
     words = re.findall(r"[^\W\d_]+", span)
     if not words or all(w.lower() in q_words for w in words) or (_NUMBER.search(span) and len(words) <= 2):

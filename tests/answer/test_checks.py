@@ -216,3 +216,17 @@ def test_a_why_question_is_answered_by_a_reason_or_not_at_all():
     r.score = 0.8
     adjust_why([r], "What will the two Presidents launch?", threshold=0.71)
     assert r.score == 0.8
+
+
+def test_a_named_place_is_asked_by_which_country_or_state_and_an_abbreviation_names_no_one():
+    """ "In which U.S. states ...?" over "... maintenance, repair, and overhaul (MRO), shipyard automation, and new
+    construction of U.S.-flagged vessels" (a near miss): the span names no state, so it is of the wrong kind."""
+    question = "In which U.S. states will Samsung Heavy Industries and Vigor Marine Group carry out their overhaul cooperation?"
+    assert answer_kind(question) == "place"
+    span = "naval vessel maintenance, repair, and overhaul (MRO), shipyard automation, and new construction of U.S.-flagged vessels"
+    assert names_in(span, question) == []
+    assert type_match(question, span) == 0.0
+    assert type_match(question, "Alabama and Washington") == 1.0
+    assert type_match("Where will the center be set up?", "at the headquarters") == 0.5  # "where" may be a common noun
+    # an abbreviation of proper names is part of a name, and still counts
+    assert names_in("the Korea Institute for Advancement of Technology (KIAT)", "Which agency signed it?") == [(4, 49)]
