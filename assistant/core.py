@@ -305,7 +305,8 @@ class Assistant:
         same passages (``benchmarks/decision_fit.py``)."""
         k = k or self.settings.reader.k
         source = asked.source_of(part)
-        query = retrieval_query(f"{part} {source}" if source and source.lower() not in part.lower() else part, history)
+        text = asked.retrieval_text(part)
+        query = retrieval_query(f"{text} {source}" if source and source.lower() not in text.lower() else text, history)
         retriever = self.retriever(snap)
         passages = retriever.run(query, k, where)
         named = retriever.named_documents(source) if not (where and where.get("source")) else []

@@ -41,6 +41,7 @@ _LEAD_IN = re.compile(
 )
 _ACCORDING = re.compile(r"\baccording to\s+([^,;?]+)", re.I)
 _TAIL = re.compile(r",?\s+(?:according to|per|as reported (?:by|in))\s+([^,?]+)\?\s*$", re.I)
+_POINTS_BACK = re.compile(r"\b(?:it|its|they|them|their|that|those|these|this|he|she|his|her|there)\b", re.I)
 _ANAPHORIC = re.compile(r"^(?:that|this|the same|its|their)\b", re.I)
 
 _WH = r"(?:how(?:\s+(?:much|many|large|long|big|old|far|often))?|what|which|who|whom|whose|when|where|why)"
@@ -72,6 +73,14 @@ class Asked:
     context: str = ""  # the sentences before the asked one (they identify the event)
     source: str | None = None  # the document the question names ("the May 2021 joint statement")
     parts: list[str] = field(default_factory=list)  # the clause's questions, one unless it asks several things
+
+    def retrieval_text(self, part: str) -> str:
+        """What a part is retrieved with: a later part that points back at the first ("Which country will
+        host *it* first?", "How much of *that* went to Japan?") takes the first part's words along, or it
+        would be answered from whichever document best matches its few words."""
+        if part in self.parts[1:] and _POINTS_BACK.search(part):
+            return f"{part} {self.parts[0]}"
+        return part
 
     def source_of(self, part: str) -> str | None:
         """The source a part names: its own, else the question's when no one part names it ("According

@@ -133,3 +133,12 @@ def test_the_reader_reads_the_clause_inside_a_reporting_frame(part, read):
     from assistant.text.asking import reading_form
 
     assert reading_form(part) == read
+
+
+def test_a_later_part_that_points_back_is_retrieved_with_the_first_part():
+    asked = parse_question("What is the budget of the U.S.-Australia cyber pilot initiative, and which country will host it first?")
+    first, second = asked.parts
+    assert asked.retrieval_text(first) == first
+    assert asked.retrieval_text(second) == f"{second} {first}"  # "it": the pilot initiative
+    plain = parse_question("How much will Amazon invest in Korea, and how many jobs will the plant in Ohio create?")
+    assert plain.retrieval_text(plain.parts[1]) == plain.parts[1]
