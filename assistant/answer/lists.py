@@ -194,7 +194,9 @@ def names_the_category(question: str, items: list[str]) -> bool:
     if len(asked) < 2:
         return False
     head, others = asked[-1], set(asked[:-1])
-    return any(head in words and others & words for words in (set(tokenize(item)) for item in items))
+    # "... and other Korean companies" closes a list of members; "a consortium of Japanese companies" is no member
+    members = [item for item in items if not re.match(r"\s*(?:and\s+)?(?:other|more|many)\b", item, re.I)]
+    return any(head in words and others & words for words in (set(tokenize(item)) for item in members))
 
 
 def answer_list(reads: list[Read], question: str, threshold: float) -> Listed | None:
@@ -204,6 +206,11 @@ def answer_list(reads: list[Read], question: str, threshold: float) -> Listed | 
     covers the question best may (``LIST_COVERAGE``), its read's score raised to the threshold.
     """
     answering = sorted((r for r in reads if r.start >= 0 and r.confidence >= threshold), key=lambda r: -r.confidence)
+    for r in answering[:1]:
+        x = find_list(r, question, near_span=True)
+        if x is not None and x.first <= r.start < x.last and names_the_category(question, x.items):
+            r.score = 0.0  # "which Japanese companies" over "NVIDIA, Arm, ... and a consortium of Japanese companies"
+    answering = [r for r in answering if r.confidence >= threshold]
     found = [x for x in (find_list(r, question, near_span=True) for r in answering[:1]) if x is not None]
     if not answering:
         # the reader doubts a long answer: a read whose span lies among a list's items may answer below

@@ -157,23 +157,31 @@ def asks_for_list(question: str) -> bool:
             w = w.lower().strip("’'")
             if w in _AUX:
                 break
-            if w in _COUNT_WORDS or (len(w) >= 4 and w.endswith("s") and not w.endswith(("ss", "us", "'s")) and w not in _NOT_PLURAL):
+            if w in _COUNT_WORDS or _is_plural(w):
                 return True
     return False
 
 
 def asked_things(question: str) -> str:
-    """The words that say what a "which"/"what" question asks for, up to its verb: "Which specific rare
-    diseases will NIH target?" -> "specific rare diseases" ("" when there are none)."""
+    """The words that say what a "which"/"what" question asks for, through its first plural noun and
+    never past its verb: "Which specific rare diseases will NIH target?" -> "specific rare diseases",
+    "Which Japanese companies make up the consortium?" -> "Japanese companies" ("" when there are none)."""
     m = _WHICH.search(question)
     if not m:
         return ""
     words = []
     for w in m.group(1).split():
-        if w.lower().strip("’'") in _AUX:
+        bare = w.lower().strip("’'")
+        if bare in _AUX:
             break
         words.append(w)
+        if _is_plural(bare):
+            break
     return " ".join(words)
+
+
+def _is_plural(word: str) -> bool:
+    return len(word) >= 4 and word.endswith("s") and not word.endswith(("ss", "us", "'s")) and word not in _NOT_PLURAL
 
 
 # "How many jobs did the White House say the purchase would support?": a reporting frame around the asked clause
@@ -210,11 +218,14 @@ def parse_question(question: str) -> Asked:
     asked = " ".join(sentences[asked_at:])
     context = " ".join(sentences[:asked_at])
     source = named_source(asked)
+    named_in_context = None
     if context and (source is None or _ANAPHORIC.match(source)):
         said = _SAID.match(context)
-        source = (said.group(1) if said else named_source(context)) or source
-    elif context and source and re.search(r"\bthe same\b", source, re.I):
-        source = _with_context_date(source, context)  # "the joint statement from the same visit" + "April 2023"
+        named_in_context = said.group(1) if said else named_source(context)
+        source = named_in_context or source
+    if context and source and not named_in_context and re.search(r"\bthe same\b", source, re.I):
+        # "the joint statement from the same visit", "in the same joint statement" + "At their May 2022 summit"
+        source = _with_context_date(source, context)
     clause = resolve_pointers(strip_source(asked), context)
     return Asked(question=question, clause=clause, context=context, source=source, parts=split_parts(clause))
 

@@ -156,3 +156,21 @@ def test_a_list_that_names_the_asked_kind_itself_does_not_answer_below_the_thres
     assert not names_the_category(
         "Which critical and emerging technologies did they agree to protect?", ["semiconductors", "quantum technology", "biotechnology"]
     )
+
+
+def test_a_list_whose_asked_members_are_an_unnamed_item_does_not_answer():
+    """ "Which Japanese companies ...?" over "... funded by NVIDIA, Arm, Amazon, Microsoft, and a consortium of Japanese
+    companies": the reader is sure, but the Japanese companies are never named (a near miss)."""
+    from assistant.answer.lists import answer_list, names_the_category
+    from assistant.answer.quotes import Read
+    from assistant.schema import Passage
+    from assistant.text.sentences import split_sentences
+
+    text = "The partnerships go ahead with funding from NVIDIA, Arm, Amazon, Microsoft, and a consortium of Japanese companies."
+    p = Passage(source="a.md", title="U.S.-Japan Joint Leaders Statement", page=None, text=text, start=0, end=len(text), score=1.0)
+    a = text.index("NVIDIA")
+    r = Read(p, 0, split_sentences(text), probability=0.95, start=a, end=text.index(", and a"), score=0.9)
+    assert answer_list([r], "Which Japanese companies make up the consortium that co-funds the partnerships?", threshold=0.7) is None
+    assert r.score == 0.0
+    # members closed by "and other ...": the list answers
+    assert not names_the_category("Which Korean companies will invest?", ["Samsung", "SK", "Hyundai", "other Korean companies"])

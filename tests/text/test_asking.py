@@ -142,3 +142,11 @@ def test_a_later_part_that_points_back_is_retrieved_with_the_first_part():
     assert asked.retrieval_text(second) == f"{second} {first}"  # "it": the pilot initiative
     plain = parse_question("How much will Amazon invest in Korea, and how many jobs will the plant in Ohio create?")
     assert plain.retrieval_text(plain.parts[1]) == plain.parts[1]
+
+
+def test_the_same_statement_takes_the_date_of_the_context_when_the_context_names_no_source():
+    asked = parse_question(
+        "At their May 2022 summit, Biden welcomed Korea's decision to join the FIRST program. "
+        "In the same joint statement, what did the two presidents say the energy supply chains would include?"
+    )
+    assert asked.source == "the same joint statement (May 2022)"
