@@ -30,7 +30,7 @@ from assistant.settings import Settings
 from conftest import BUNDLED, EVAL, ROOT, needs_shared
 
 COOP = EVAL / "cooperation_docs" / "korea_us"
-MIN_KILLS = 12  # with the Milvus kill tests (Lite 12, server 6), about 30 SIGKILLs per run
+MIN_KILLS = 10  # with the Milvus kill tests (Lite 9 rounds, server 4), about 23 SIGKILLs at random points per run
 QUERIES = ["semiconductor supply chain cooperation", "quantum", "Who signed the technology prosperity deal?"]
 
 

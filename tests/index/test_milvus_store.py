@@ -324,7 +324,7 @@ def test_sigkilled_milvus_builds_converge(tmp_path, embedder, capsys, milvus):
     assert set(after.documents) == corpus_sources(corpus)
 
     # updates (edits, additions, deletions) killed while embedding, or while the snapshot is saved and committed
-    rounds, least = (6, 4) if milvus else (12, 8)  # Lite covers more kill points; the server path is the same code
+    rounds, least = (4, 3) if milvus else (9, 6)  # Lite covers more kill points; the server path is the same code
     kills, finished, phases = 1, 0, {}
     for step in range(1, rounds + 1):
         mutate(corpus, rng, step)
