@@ -59,6 +59,9 @@ _MONEY_QUESTION = re.compile(
     r"|\bhow much (money|funding|investment)\b|\bwhat did\b.*\b(pay|spend|cost)\b",
     re.I,
 )
+# places that have names: "which country", "which U.S. states" (not "where", answered by "at the headquarters")
+_NAMED_PLACES = "city|cities|country|countries|state|states|province|county"
+_NAMED_PLACE = re.compile(r"\b(what|which) (?:[\w.'’-]+ ){0,2}?(" + _NAMED_PLACES + r")\b", re.I)
 _QUESTION_KINDS = [
     (re.compile(r"\b(what|which) (exact )?(date|day)\b", re.I), "day"),
     # "when" asks only when a verb follows ("When did ...?", "by when will ...?"); "when agreeing to ...",
@@ -76,14 +79,12 @@ _QUESTION_KINDS = [
     (re.compile(r"\b(who|whom|whose)\b", re.I), "name"),
     (
         re.compile(
-            r"\bwhere\b|\b(what|which) (?:[\w.'’-]+ ){0,2}?(city|cities|country|countries|state|states|province|region|town|place|location|site|port|county)\b",
+            r"\bwhere\b|\b(what|which) (?:[\w.'’-]+ ){0,2}?(" + _NAMED_PLACES + r"|region|town|place|location|site|port)\b",
             re.I,
         ),
         "place",
     ),
 ]
-# places that have names: "which country", "which U.S. states" (not "where", answered by "at the headquarters")
-_NAMED_PLACE = re.compile(r"\b(what|which) (?:[\w.'’-]+ ){0,2}?(city|cities|country|countries|state|states|province|county)\b", re.I)
 _PARTS = re.compile(r",?\s+and\s+(?=(?:what|when|where|who|which|how|by when|in what|at what)\b)", re.I)
 _MONEY_COUNT = re.compile(r"\bhow many (dollars|won|yen|euros)\b", re.I)
 _DAY = re.compile(
@@ -288,13 +289,23 @@ def asks_reason(question: str) -> str | None:
     return "why" if m.group(1).lower().startswith("why") else "how"
 
 
+def gives_reason(text: str) -> bool:
+    """Whether the text gives a reason or a purpose ("to this end", "because", "aimed at", ", which would ...")."""
+    return bool(_REASON.search(text))
+
+
+def gives_means(text: str) -> bool:
+    """Whether the text gives a means or a method ("through", "by establishing", "using")."""
+    return bool(_METHOD.search(text))
+
+
 def reason_match(question: str, quote: str) -> float:
     """1 if the quote gives what a why/how question asks for (a reason, a method), 0 if not, 0.5 for other questions."""
     kind = asks_reason(question)
     if kind is None:
         return 0.5
     # a method answers "how"; so does a purpose ("meant to work ... to screen checked baggage")
-    return float(bool(_REASON.search(quote) or (kind == "how" and _METHOD.search(quote))))
+    return float(gives_reason(quote) or (kind == "how" and gives_means(quote)))
 
 
 def run_checks(question: str, span: str, quote: str, before: str, title: str, date: str | None = None) -> Checks:

@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import re
 
-from .checks import asks_reason, reason_match
+from .checks import asks_reason, gives_means, gives_reason
 from .quotes import Read
 
 WHY_SCORE = 0.55  # the decision's score at which a span that is itself the reason answers a why question
-VETO = True  # a why question is not answered from a quote that gives no reason
 
 
 # what opens a purpose or a cause: "to align ...", "in order to ...", "because ...", "in response to ..."
@@ -32,24 +31,23 @@ _OPENS_REASON = re.compile(
 def span_is_reason(r: Read) -> bool:
     """Whether the answer span is the reason clause itself: it opens with a purpose or a cause ("to align
     ...", "because ...", "in response to ..."), counting the "to" the reader may have left before it."""
-    lead = r.passage.text[max(r.passage.start, r.start - 4) - r.passage.start : r.start - r.passage.start]
+    lead = r.text(max(r.passage.start, r.start - 4), r.start).rstrip().lower()
     span = r.text(r.start, r.end)
-    clause = ("to " + span) if lead.rstrip().lower().endswith(" to") or lead.rstrip().lower() == "to" else span
-    return bool(_OPENS_REASON.match(clause))
+    return bool(_OPENS_REASON.match(f"to {span}" if lead == "to" or lead.endswith(" to") else span))
 
 
 def adjust_why(reads: list[Read], question: str, threshold: float) -> None:
-    """For a why question: a quote without a reason cannot answer (``VETO``); a span that is the reason
-    answers from ``WHY_SCORE``, its score raised to the threshold."""
+    """For a why question: a quote that gives neither a reason nor a means cannot answer ("will help lower
+    costs *by making* supply chains more resilient" gives one); a span that is the reason answers from
+    ``WHY_SCORE``, its score raised to the threshold."""
     if asks_reason(question) != "why":
         return
     for r in reads:
         if r.start < 0 or r.score is None:
             continue
-        a, b = r.quote()
+        quote = r.text(*r.quote())
         is_reason = span_is_reason(r)
-        # a means counts as well: "will help lower costs *by making* our supply chains more resilient"
-        if VETO and not is_reason and reason_match(question, r.text(a, b)) == 0.0 and reason_match("how did it", r.text(a, b)) == 0.0:
+        if not is_reason and not gives_reason(quote) and not gives_means(quote):
             r.score = 0.0
         elif threshold > r.score >= WHY_SCORE and is_reason:
             r.score = threshold
