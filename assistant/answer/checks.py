@@ -140,15 +140,26 @@ def _abbreviates(text: str, m: re.Match) -> bool:
     return initials == letters
 
 
+def _spelled_out(name: str, acronyms: set[str]) -> bool:
+    """Whether ``name`` spells out an acronym the question uses: "National Institute of Standards and
+    Technology" for "NIST" (a leading "U.S." aside)."""
+    initials = "".join(w[0] for w in re.findall(r"[A-Za-z][\w'’-]*", name) if w[0].isupper() and w not in ("U", "S"))
+    return len(initials) >= 2 and initials.upper() in acronyms
+
+
 def names_in(text: str, question: str) -> list[tuple[int, int]]:
     """Character ranges of the proper names in ``text`` that the question does not already use: its
-    capitalised words ("U.S.-flagged" names nothing new after "U.S."); an abbreviation of the words before
-    it is no name."""
+    capitalised words ("U.S.-flagged" names nothing new after "U.S."), or an acronym of it ("NIST" in the
+    question, "National Institute of Standards and Technology" in the text); an abbreviation of the words
+    before it is no name."""
     q_words = {w.lower() for w in re.findall(r"\w+", question)}
+    acronyms = set(re.findall(r"\b[A-Z]{2,}\b", question))
     return [
         (m.start(), m.end())
         for m in _NAME.finditer(text)
-        if any(w.lower() not in q_words for w in re.findall(r"\w+", m.group(0)) if not w.islower()) and not _abbreviates(text, m)
+        if any(w.lower() not in q_words for w in re.findall(r"\w+", m.group(0)) if not w.islower())
+        and not _abbreviates(text, m)
+        and not _spelled_out(m.group(0), acronyms)
     ]
 
 

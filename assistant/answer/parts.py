@@ -19,12 +19,23 @@ from .messages import NOT_IN_RELATED, for_question, part_not_found
 _MARK = re.compile(r"\[(\d+)\]")
 # question words, and words that place a part in time relative to the rest ("the year before", "later"):
 # they point at the context, not at what the quote must say
-_ASKING = frozenset(tokenize(" ".join(QUESTION_WORDS) + " year years month day time before after later earlier previous next ago same then"))
+_ASKING = frozenset(tokenize(" ".join(QUESTION_WORDS) + " year years month day time before after during later earlier previous next ago same then"))
 OWN_WORDS_FOUND = 0.5  # share of a part's own keywords its quotes must hold
+_WHEN = re.compile(r"\b(?:1\d{3}|20\d\d|january|february|march|april|may|june|july|august|september|october|november|december)\b", re.I)
 
 
-# the two countries' names as the documents write them ("the ROK", "Korean", "American")
-_ALIASES = {"rok": "korea", "korean": "korea", "america": "us", "american": "us", "usa": "us"}
+# countries as the documents write them ("the ROK", "Korean", "American", "Japan's" for "Japanese")
+_ALIASES = {
+    "rok": "korea",
+    "korean": "korea",
+    "america": "us",
+    "american": "us",
+    "usa": "us",
+    "japanes": "japan",  # stemmed
+    "indian": "india",
+    "australian": "australia",
+    "chines": "china",
+}
 
 
 def _words(text: str) -> set[str]:
@@ -34,9 +45,10 @@ def _words(text: str) -> set[str]:
 def own_words(part: str, others: Sequence[str], source: str | None = None) -> set[str]:
     """The keywords of ``part`` that no other part of the question has: what only this part asks about.
     The words of the source it names ("the October 2023 U.S.-Australia statement") pick the document, not
-    the asked detail, so they are not its own."""
+    the asked detail, and so do its years and months ("during Trump's *October 2025* state visit": the anchor
+    check reads those), so they are not its own."""
     theirs = {w for o in others for w in _words(o)}
-    return _words(part) - theirs - _ASKING - (_words(source) if source else set())
+    return _words(part) - theirs - _ASKING - (_words(source) if source else set()) - _words(" ".join(_WHEN.findall(part)))
 
 
 def supported(part: str, others: Sequence[str], ans: Answer, source: str | None = None) -> bool:

@@ -230,3 +230,11 @@ def test_a_named_place_is_asked_by_which_country_or_state_and_an_abbreviation_na
     assert type_match("Where will the center be set up?", "at the headquarters") == 0.5  # "where" may be a common noun
     # an abbreviation of proper names is part of a name, and still counts
     assert names_in("the Korea Institute for Advancement of Technology (KIAT)", "Which agency signed it?") == [(4, 49)]
+
+
+def test_a_name_that_spells_out_the_questions_acronym_is_the_questions_own():
+    """ "Which Japanese institute signed the memorandum with NIST?": NIST spelled out is not the answer."""
+    question = "Which Japanese institute signed the Memorandum of Cooperation with NIST?"
+    assert names_in("the U.S. National Institute of Standards and Technology", question) == []
+    text = "Japan's National Institute of Advanced Industrial Science and Technology"
+    assert names_in(text, question)  # another institute: a name the question does not use
