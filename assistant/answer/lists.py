@@ -206,12 +206,12 @@ def answer_list(reads: list[Read], question: str, threshold: float) -> Listed | 
     covers the question best may (``LIST_COVERAGE``), its read's score raised to the threshold.
     """
     answering = sorted((r for r in reads if r.start >= 0 and r.confidence >= threshold), key=lambda r: -r.confidence)
-    for r in answering[:1]:
-        x = find_list(r, question, near_span=True)
-        if x is not None and x.first <= r.start < x.last and names_the_category(question, x.items):
-            r.score = 0.0  # "which Japanese companies" over "NVIDIA, Arm, ... and a consortium of Japanese companies"
-    answering = [r for r in answering if r.confidence >= threshold]
-    found = [x for x in (find_list(r, question, near_span=True) for r in answering[:1]) if x is not None]
+    x = find_list(answering[0], question, near_span=True) if answering else None
+    if x is not None and x.first <= x.read.start < x.last and names_the_category(question, x.items):
+        x.read.score = 0.0  # "which Japanese companies" over "NVIDIA, Arm, ... and a consortium of Japanese companies"
+        answering = answering[1:]
+        x = find_list(answering[0], question, near_span=True) if answering else None
+    found = [x] if x is not None else []
     if not answering:
         # the reader doubts a long answer: a read whose span lies among a list's items may answer below
         # the threshold (``LIST_SCORE``), else the list sentence that covers the question best
