@@ -42,6 +42,12 @@ _LEAD_IN = re.compile(
 _ACCORDING = re.compile(r"\baccording to\s+([^,;?]+)", re.I)
 _TAIL = re.compile(r",?\s+(?:according to|per|as reported (?:by|in))\s+([^,?]+)\?\s*$", re.I)
 _POINTS_BACK = re.compile(r"\b(?:it|its|they|them|their|that|those|these|this|he|she|his|her|there)\b", re.I)
+# "...; how large was that one?": a question after a semicolon, the clause before it only context
+_SEMI_ASK = re.compile(
+    r";\s+(?=(?:(?:according to|per|as reported (?:by|in)|in|under)\s+[^,;?]+,\s*)?"
+    r"(?:how|what|which|who|whom|whose|when|where|why)\b[^;]*\?\s*$)",
+    re.I,
+)
 _ANAPHORIC = re.compile(r"^(?:that|this|the same|its|their)\b", re.I)
 
 _WH = r"(?:how(?:\s+(?:much|many|large|long|big|old|far|often))?|what|which|who|whom|whose|when|where|why)"
@@ -217,6 +223,12 @@ def parse_question(question: str) -> Asked:
     asked_at = max((n for n, s in enumerate(sentences) if s.rstrip().endswith("?")), default=len(sentences) - 1)
     asked = " ".join(sentences[asked_at:])
     context = " ".join(sentences[:asked_at])
+    semi = list(_SEMI_ASK.finditer(asked))
+    if semi:  # "... concluded the Technology Prosperity Deal; according to the MOU's text, when does it become operative?"
+        cut = semi[-1]
+        context = f"{context} {asked[: cut.start()]}".strip()
+        rest = asked[cut.end() :]
+        asked = rest[:1].upper() + rest[1:]
     source = named_source(asked)
     named_in_context = None
     if context and (source is None or _ANAPHORIC.match(source)):
@@ -244,6 +256,32 @@ def _with_context_date(source: str, context: str) -> str:
     return f"{source} ({dates.pop()})" if len(dates) == 1 else source
 
 
+# "how large was that one?", "when does it become operative?": a pointer standing for a whole thing
+_THAT_ONE = re.compile(r"\b((?:that|this|the) one)\b|\b(?:does|did|was|is|will|would) (it)\b", re.I)
+_PREPOSITION = frozenset("in of on at to for from with by into under over about".split())
+
+
+def _last_thing(context: str) -> str | None:
+    """The noun phrase the context ends with: "... concluded the U.S.-Korea Technology Prosperity Deal" ->
+    "U.S.-Korea Technology Prosperity Deal"; an article after a preposition ("investment in the Pacific")
+    belongs to the phrase before it."""
+    words = context.rstrip(" .;,").split()
+    for n in range(len(words) - 1, -1, -1):
+        if words[n].lower() in ("a", "an", "the") and (n == 0 or words[n - 1].lower() not in _PREPOSITION):
+            tail = words[n + 1 :]
+            return " ".join(tail) if 1 <= len(tail) <= 7 else None
+    return None
+
+
+def _resolve_it(clause: str, context: str) -> str:
+    m = _THAT_ONE.search(clause)
+    thing = _last_thing(context) if m else None
+    if not m or not thing:
+        return clause
+    at = 1 if m.group(1) else 2
+    return f"{clause[: m.start(at)]}the {thing}{clause[m.end(at) :]}"
+
+
 def resolve_pointers(clause: str, context: str) -> str:
     """ "What does that cooperation aim to do?" read alone says nothing of which cooperation; the context
     described it ("... to pursue trilateral cooperation with Japan on unmanned aerial systems."). The
@@ -251,7 +289,7 @@ def resolve_pointers(clause: str, context: str) -> str:
     words before it and what follows it up to the end of its clause."""
     if not context:
         return clause
-    out = clause
+    out = _resolve_it(clause, context)
     for m in _POINTER.finditer(clause):
         head = m.group(1)
         if head.lower() in _NOT_A_THING:

@@ -150,3 +150,24 @@ def test_the_same_statement_takes_the_date_of_the_context_when_the_context_names
         "In the same joint statement, what did the two presidents say the energy supply chains would include?"
     )
     assert asked.source == "the same joint statement (May 2022)"
+
+
+def test_a_question_after_a_semicolon_is_asked_and_the_clause_before_it_is_context():
+    a = parse_question(
+        "When Biden hosted Albanese in October 2023, they welcomed a $3 billion Microsoft investment in Australia. "
+        "Six months later Biden and Kishida welcomed a Microsoft investment in Japan; how large was that one?"
+    )
+    assert a.parts == ["How large was the Microsoft investment in Japan?"]
+    assert a.context.endswith("welcomed a Microsoft investment in Japan")
+    b = parse_question(
+        "Less than a year later the two governments concluded the U.S.-Korea Technology Prosperity Deal; "
+        "according to the MOU's text, when does it become operative?"
+    )
+    assert b.parts == ["When does the U.S.-Korea Technology Prosperity Deal become operative?"]
+    assert b.source == "the MOU's text"
+    # a semicolon inside the asked question stays: what follows it is not a question of its own
+    c = parse_question("Which agencies signed the MOU; the ministry and which institute?")
+    assert c.context == ""
+    # "it" and "that one" stand for the thing the context ends with, never for a phrase after a preposition
+    d = parse_question("Korea opened a new center for research in the Pacific. When did it open?")
+    assert d.parts == ["When did the new center for research in the Pacific open?"]
