@@ -12,8 +12,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from ..schema import Answer, AnswerPart
+from ..schema import Answer, AnswerPart, Citation
 from ..text.keywords import QUESTION_WORDS, tokenize
+from ..text.sentences import split_sentences
 from .messages import NOT_IN_RELATED, for_question, part_not_found
 
 _MARK = re.compile(r"\[(\d+)\]")
@@ -21,6 +22,8 @@ _MARK = re.compile(r"\[(\d+)\]")
 # they point at the context, not at what the quote must say
 _ASKING = frozenset(tokenize(" ".join(QUESTION_WORDS) + " year years month day time before after during later earlier previous next ago same then"))
 OWN_WORDS_FOUND = 0.5  # share of a part's own keywords its quotes must hold
+# a quote that points back at the sentence before it: "The United States has committed $2.5 billion to *this effort*"
+_POINTS_BACK = re.compile(r"\b(?:this|these|such)\s+(?!(?:is|was|are|were|will|would|has|have|had|can|could)\b)[a-z]{3,}", re.I)
 _WHEN = re.compile(r"\b(?:1\d{3}|20\d\d|january|february|march|april|may|june|july|august|september|october|november|december)\b", re.I)
 
 
@@ -60,12 +63,22 @@ def supported(part: str, others: Sequence[str], ans: Answer, source: str | None 
     sentence, not the asked one. When a part has two or more keywords of its own ("trained", "United
     States", "future") and its quotes hold fewer than half of them, it is not answered. Only the quotes
     count: the sentence before a quote often names the other part's subject ("Centrus, KHNP and POSCO
-    agreed ..." before "LS Group pledged to invest $3 billion ...")."""
+    agreed ..." before "LS Group pledged to invest $3 billion ..."), unless the quote points back at it
+    ("... committed $2.5 billion to this effort" after the sentence on secure 5G and 6G networks)."""
     own = own_words(part, others, source)
     if len(own) < 2:
         return True
-    quoted = {w for c in ans.citations for w in _words(c.quote)}
+    quoted = {w for c in ans.citations for w in _words(c.quote + " " + _pointed_at(c))}
     return len(own & quoted) >= OWN_WORDS_FOUND * len(own)
+
+
+def _pointed_at(c: Citation) -> str:
+    """The sentence before the quote when the quote points back at it ("... to *this effort*"), else ""."""
+    if not _POINTS_BACK.search(c.quote) or not c.context:
+        return ""
+    before = c.context[: max(0, c.start - c.context_start)]
+    spans = split_sentences(before)
+    return before[spans[-1][0] : spans[-1][1]] if spans else ""
 
 
 def combine_parts(question: str, parts: Sequence[str], answers: Sequence[Answer], sources: Sequence[str | None] = ()) -> Answer:

@@ -26,8 +26,12 @@ _DOC_NOUN = (
     r"|announcements?|declarations?|communiqu[ée]s?|transcripts?|stor(?:y|ies)|speech(?:es)?|papers?|deals?)"
 )
 # "the White House joint fact sheet on the inaugural CET Dialogue", "the April 2023 state-visit fact sheet"
+# (never across a verb: "the three countries were signing an MOU" names no document)
+_NOT_VERB = r"(?!(?:is|are|was|were|be|been|being|did|does|do|has|have|had|will|would|can|could|should|to)\s)"
 _SOURCE_PHRASE = re.compile(
-    r"\b(?:the\s+(?:[\w.'’&-]+\s+){0,9}?|(?:that|this|its|their|the same)\s+(?:[\w.'’&-]+\s+){0,2}?)" + _DOC_NOUN + r"\b"
+    r"\b(?:the\s+(?:" + _NOT_VERB + r"[\w.'’&-]+\s+){0,9}?|(?:that|this|its|their|the same)\s+(?:" + _NOT_VERB + r"[\w.'’&-]+\s+){0,2}?)"
+    + _DOC_NOUN
+    + r"\b"
     r"(?:\s+(?:on|of|from|about|marking|for|issued)\s+(?:[^,;?]+?)(?=,|;|\?|\s+(?:what|which|how|who|when|where|why|did|does|is|was|say|said)\b|$))?",
     re.I,
 )

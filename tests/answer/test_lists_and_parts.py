@@ -183,3 +183,25 @@ def test_a_nationality_is_its_country_and_during_places_a_part_in_time():
 
     own = own_words("Which Japanese institute signed it during the visit?", ["How much funding is attached to it?"])
     assert "japan" in own and "dure" not in own and "during" not in own
+
+
+def test_a_quote_that_points_back_brings_the_sentence_it_points_at():
+    """ "... committed $2.5 billion to this effort": what the effort is stands in the sentence before."""
+    from assistant.answer.parts import supported
+
+    context = (
+        "Strengthen competitiveness in 5G and 6G networks by encouraging investments in secure networks. "
+        "The United States has committed $2.5 billion to this effort, and the ROK has committed $1 billion."
+    )
+    quote = context[context.index("The United States") :]
+    start = 100 + context.index(quote)
+    cite = Citation(
+        n=1, source="a.md", title="A", page=None, quote=quote, start=start, end=start + len(quote), score=0.9, context=context, context_start=100
+    )
+    part = "How much had the United States and the ROK each committed to secure 5G and 6G networks?"
+    other = ["How many Open RAN test sites will that money fund?"]
+    assert supported(part, other, Answer(quote, [cite]))
+    # the same quote with no pointer back does not borrow the sentence before it
+    plain = quote.replace("to this effort", "to networks research")
+    cite2 = Citation(n=1, source="a.md", title="A", page=None, quote=plain, start=start, end=start + len(plain), score=0.9, context=context, context_start=100)
+    assert not supported("How much has the United States committed to secure 5G and 6G mobile standards?", other, Answer(plain, [cite2]))

@@ -171,3 +171,8 @@ def test_a_question_after_a_semicolon_is_asked_and_the_clause_before_it_is_conte
     # "it" and "that one" stand for the thing the context ends with, never for a phrase after a preposition
     d = parse_question("Korea opened a new center for research in the Pacific. When did it open?")
     assert d.parts == ["When did the new center for research in the Pacific open?"]
+
+
+def test_a_document_noun_after_a_verb_names_no_source():
+    q = "Which development finance institutions from the three countries were signing an MOU at Camp David in August 2023?"
+    assert parse_question(q).source is None
