@@ -106,10 +106,23 @@ def _line_break_ends_sentence(text: str, nl: int, end: int) -> bool:
         return True
     if nxt[0].islower():
         return False
+    if _wraps_on(text, line_start):  # the line itself continues a sentence: no title starts mid-sentence
+        return False
     if len(line) < _SHORT_LINE:
         return True
     # an indented line or a list item's first line wraps on below: not a headline
     return text[line_start] not in " \t" and not LIST_OR_HEADING.match(text, line_start) and is_headline(line)
+
+
+def _wraps_on(text: str, line_start: int) -> bool:
+    """Whether the line starting at ``line_start`` continues the line before it: that line is long, in
+    the same paragraph, ends mid-sentence and is no headline itself ("... signing of a Memorandum of" before
+    "Cooperation between Japan's National Institute of Advanced Industrial", which is no headline either)."""
+    if line_start < 2 or text[line_start - 1] != "\n":
+        return False
+    prev_start = text.rfind("\n", 0, line_start - 1) + 1
+    prev = text[prev_start : line_start - 1].strip()
+    return len(prev) >= _SHORT_LINE and not prev.startswith("#") and not re.search(r"""[.!?:;|"'”’)\]]$""", prev) and not is_headline(prev)
 
 
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:

@@ -27,6 +27,21 @@ def test_a_headline_line_ends_a_sentence_but_a_wrapped_line_does_not():
     ]
 
 
+def test_a_title_case_line_inside_a_wrapped_sentence_is_no_headline():
+    """A hard-wrapped name ("Japan's National Institute of Advanced Industrial / Science and Technology") would
+    read as a Title Case headline; it continues the line before, which ends mid-sentence."""
+    text = (
+        "We also celebrate the signing of a Memorandum of\n"
+        "Cooperation between Japan's National Institute of Advanced Industrial\n"
+        "Science and Technology (AIST) and the U.S. National Institute of\n"
+        "Standards and Technology (NIST) as a first step."
+    )
+    assert _sentences(text) == [text]
+    # two title lines in a row stay two titles
+    titles = "Exploring Cooperation for the Korea-US Established 'Semiconductor Technology Center'\n$10 Million Support for Research\nThe two sides met."
+    assert len(_sentences(titles)) == 3
+
+
 @pytest.mark.parametrize(
     "line,heading",
     [
