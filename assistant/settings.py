@@ -39,7 +39,7 @@ class ChunkSettings:
     max_tokens: int = 200  # word pieces per chunk, below MiniLM's 256-token window (with [CLS]/[SEP])
     overlap_tokens: int = 40  # sentences carried over from the previous chunk, up to this many tokens
     title_in_embedding: bool = True  # prefix the document title to the text the encoder sees
-    sentence_rules: int = 5  # version of text.sentences.split_sentences: stored sentence spans depend on it
+    sentence_rules: int = 6  # version of text.sentences.split_sentences: stored sentence spans depend on it
     furniture_rules: int = 1  # version of text.furniture: what the encoder embeds depends on it
 
     def to_dict(self) -> dict:

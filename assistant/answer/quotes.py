@@ -21,6 +21,8 @@ from .checks import Checks, asks_reason, coverage, names_in, reason_match, run_c
 from .reader import Reader
 
 NEAR_DUPLICATE = 0.7  # share of the shorter quote's keywords in the other: the same fact twice
+# a paragraph's number standing as a sentence of its own ("18." before "President Biden and ..."): no quote
+_ENUMERATOR = re.compile(r"\(?(?:\d{1,3}|[A-Za-z]|[ivxlcIVXLC]{1,5})[.)]")
 
 
 def _near_duplicate(a: str, b: str) -> bool:
@@ -35,7 +37,7 @@ def _one_line(text: str) -> str:
 
 
 def quotable_sentences(sentences: SentenceVectors, p: Passage) -> list[tuple[int, int]]:
-    """(start, end) document offsets of the passage's sentences, headings left out.
+    """(start, end) document offsets of the passage's sentences, headings and bare paragraph numbers left out.
 
     Sentence spans come from the index (split at index time); the answer span the reader
     picks must lie inside one of them, so a quote is always whole sentences of document text.
@@ -49,7 +51,7 @@ def quotable_sentences(sentences: SentenceVectors, p: Passage) -> list[tuple[int
             continue
         i, j = a - p.start, b - p.start
         before, after = p.text[:i].rstrip(" \t")[-1:], p.text[j:].lstrip(" \t")[:1]
-        if not is_heading(p.text[i:j], before, after) and not is_furniture(p.text[i:j]):
+        if not is_heading(p.text[i:j], before, after) and not is_furniture(p.text[i:j]) and not _ENUMERATOR.fullmatch(p.text[i:j]):
             out.append((a, b))
     return out
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from .checks import asks_reason, gives_means, gives_reason
+from .checks import asks_reason, gives_means, gives_reason, names_in
 from .quotes import Read
 
 WHY_SCORE = 0.55  # the decision's score at which a span that is itself the reason answers a why question
@@ -36,10 +36,16 @@ def span_is_reason(r: Read) -> bool:
     return bool(_OPENS_REASON.match(f"to {span}" if lead == "to" or lead.endswith(" to") else span))
 
 
+def _only_a_name(span: str, question: str) -> bool:
+    """Whether the span is one proper name and nothing else: a who, never a why."""
+    names = names_in(span, question)
+    return len(names) == 1 and names[0] == (0, len(span.rstrip(" .,;")))
+
+
 def adjust_why(reads: list[Read], question: str, threshold: float) -> None:
     """For a why question: a quote that gives neither a reason nor a means cannot answer ("will help lower
-    costs *by making* supply chains more resilient" gives one); a span that is the reason answers from
-    ``WHY_SCORE``, its score raised to the threshold."""
+    costs *by making* supply chains more resilient" gives one), nor a span that is only a name; a span that
+    is the reason answers from ``WHY_SCORE``, its score raised to the threshold."""
     if asks_reason(question) != "why":
         return
     for r in reads:
@@ -48,6 +54,8 @@ def adjust_why(reads: list[Read], question: str, threshold: float) -> None:
         quote = r.text(*r.quote())
         is_reason = span_is_reason(r)
         if not is_reason and not gives_reason(quote) and not gives_means(quote):
+            r.score = 0.0
+        elif _only_a_name(r.text(r.start, r.end), question):  # "Why did Congress reject ...?" -> "Prime Minister Albanese"
             r.score = 0.0
         elif threshold > r.score >= WHY_SCORE and is_reason:
             r.score = threshold

@@ -70,6 +70,11 @@ _ABBREVIATIONS = {
     "p",
     "pp",
 }
+# the day of a date wrapped onto the next line ("... on August" / "25. Notably"), not a numbered item
+_DAY = re.compile(r"\d{1,2}(?:st|nd|rd|th)?[.,]?(?:\s|$)")
+_MONTH_AT_END = re.compile(
+    r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan\.|Feb\.|Mar\.|Apr\.|Jun\.|Jul\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.)$"
+)
 _SHORT_LINE = 45  # characters: a shorter line without closing punctuation is a heading or a label
 # the word before a dot; it must start the token: in "5G and 6G." the "G" is no initial
 _WORD_BEFORE = re.compile(r"(?<![\w.])([A-Za-z](?:[A-Za-z.]*[A-Za-z])?)\.?$")
@@ -91,25 +96,28 @@ def _is_abbreviation(text: str, dot: int) -> bool:
 def _line_break_ends_sentence(text: str, nl: int, end: int) -> bool:
     """Whether the line break at ``nl`` ends a sentence rather than wrapping one.
 
-    It does before a blank line (a paragraph), before a list item or Markdown heading, and
+    It does before a blank line (a paragraph), before a list item or Markdown heading (but not before the
+    day of a date wrapped after its month: "... on August" / "25."), and
     after a short line such as a title ("Legal working age") or a Title Case headline ("The
     1st Korea-US ... Dialogue Held") when the next line starts like a sentence. A long line
     followed by more text is a wrapped sentence, whose quote must stay whole.
     """
     rest = text[nl + 1 : end]
     nxt = rest.lstrip(" \t")
-    if not nxt or nxt[0] in "\r\n" or LIST_OR_HEADING.match(rest):
-        return True
     line_start = text.rfind("\n", 0, nl) + 1
     line = text[line_start:nl].strip()
+    if _DAY.match(rest) and _MONTH_AT_END.search(line):
+        return False  # "... first meeting in Washington on August\n25. Notably, ...": a wrapped date, no list item
+    if not nxt or nxt[0] in "\r\n" or LIST_OR_HEADING.match(rest):
+        return True
     if not line or line.startswith("#") or line.endswith(":") or line.endswith("|"):
         return True
     if nxt[0].islower():
         return False
-    if _wraps_on(text, line_start):  # the line itself continues a sentence: no title starts mid-sentence
-        return False
     if len(line) < _SHORT_LINE:
         return True
+    if _wraps_on(text, line_start):  # the line itself continues a sentence: no headline starts mid-sentence
+        return False
     # an indented line or a list item's first line wraps on below: not a headline
     return text[line_start] not in " \t" and not LIST_OR_HEADING.match(text, line_start) and is_headline(line)
 

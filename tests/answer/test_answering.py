@@ -211,6 +211,19 @@ def test_headline_lines_end_their_own_sentence():
         assert split_sentences(wrapped) == [(0, len(wrapped))]
 
 
+def test_a_bare_paragraph_number_is_never_quoted():
+    """ "18." standing before a paragraph is a sentence to the splitter, and the reader may pick its figure as
+    the answer to "how many jobs ...?"."""
+    from assistant.answer.quotes import quotable_sentences
+    from assistant.index.sentences import SentenceVectors
+    from assistant.schema import Passage
+
+    text = "The plant will serve growing markets.\n\n18.\u00a0\u00a0 President Biden and Prime Minister Modi met.\n(b) They agreed."
+    p = Passage(source="a.md", title="A", page=None, text=text, start=0, end=len(text), score=1.0)
+    quoted = [text[a:b] for a, b in quotable_sentences(SentenceVectors.empty(384), p)]
+    assert "18." not in quoted and "The plant will serve growing markets." in quoted
+
+
 def test_a_read_without_an_answer_span_cannot_answer():
     """A passage whose sentences are all headings gives the reader nowhere to put a span."""
     from assistant.answer.quotes import Read, compose

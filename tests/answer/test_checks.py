@@ -216,6 +216,12 @@ def test_a_why_question_is_answered_by_a_reason_or_not_at_all():
     r.score = 0.8
     adjust_why([r], "What will the two Presidents launch?", threshold=0.71)
     assert r.score == 0.8
+    # a name is a who, never a why, however well the quote goes on to give a reason
+    backed = "Prime Minister Albanese backed the request to add Australia as a domestic source, which would streamline collaboration."
+    r = _read(backed, "Prime Minister Albanese")
+    r.score = 0.8
+    adjust_why([r], "Why did Congress reject the request to add Australia as a domestic source?", threshold=0.71)
+    assert r.score == 0.0
 
 
 def test_a_named_place_is_asked_by_which_country_or_state_and_an_abbreviation_names_no_one():
