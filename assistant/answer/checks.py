@@ -55,13 +55,15 @@ _NAME = re.compile(r"\b[A-Z][\w.'’&-]*(?:\s+(?:of|the|and|for|on)?\s*[A-Z][\w.
 _MONEY_QUESTION = re.compile(
     r"\bhow much\b(?:\s+\S+){0,4}?\s+(money|fund\w*|invest\w*|cost\w*|pay\w*|paid|budget\w*|spen[dt]\w*|commit\w*|pledg\w*|pric\w*|worth|revenue\w*|earn\w*|"
     r"dollars?|won|support\w*|grant\w*|financ\w*|allocat\w*|contribut\w*|provid\w*)\b"
-    r"|\bwhat(?: is|'s| was| are| were| will be)? (?:the |its |their )?(size of the |total |annual |combined |overall )?(budget|cost|price|funding|investment|value)\b"
+    r"|\bwhat(?: is|'s| was| are| were| will be)? (?:the |its |their )?(size of the |total |annual |combined |overall )?(?:dollar |monetary )?"
+    r"(budget|cost|price|funding|investment|value)\b"
     r"|\bhow much (money|funding|investment)\b|\bwhat did\b.*\b(pay|spend|cost)\b",
     re.I,
 )
 # places that have names: "which country", "which U.S. states" (not "where", answered by "at the headquarters")
 _NAMED_PLACES = "city|cities|country|countries|state|states|province|county"
 _NAMED_PLACE = re.compile(r"\b(what|which) (?:[\w.'’-]+ ){0,2}?(" + _NAMED_PLACES + r")\b", re.I)
+_NAME_OF = re.compile(r"\bwhat(?: is| was| are| were|'s)? (?:the |its |their )?names? of\b", re.I)
 _QUESTION_KINDS = [
     (re.compile(r"\b(what|which) (exact )?(date|day)\b", re.I), "day"),
     # "when" asks only when a verb follows ("When did ...?", "by when will ...?"); "when agreeing to ...",
@@ -76,7 +78,7 @@ _QUESTION_KINDS = [
     (re.compile(r"\bhow many\b|\bwhat (number|percentage|percent|share|proportion|fraction) of\b|\bat what age\b", re.I), "count"),
     (re.compile(r"\bhow often\b|\bhow frequently\b", re.I), "frequency"),
     (re.compile(r"\bhow (much|long|old|far|big|large|tall|high)\b|\bwhat (percentage|percent|amount|share)\b", re.I), "number"),
-    (re.compile(r"\b(who|whom|whose)\b", re.I), "name"),
+    (re.compile(r"\b(who|whom|whose)\b|" + _NAME_OF.pattern, re.I), "name"),
     (
         re.compile(
             r"\bwhere\b|\b(what|which) (?:[\w.'’-]+ ){0,2}?(" + _NAMED_PLACES + r"|region|town|place|location|site|port)\b",
@@ -147,6 +149,12 @@ def _spelled_out(name: str, acronyms: set[str]) -> bool:
     return len(initials) >= 2 and initials.upper() in acronyms
 
 
+# capitalised words that name no one: a sentence's opening pronoun or determiner ("They also agreed ...")
+_NO_NAME = frozenset(
+    "they them their we our us it its he him his she her this these that those the a an there here i you your".split()
+)
+
+
 def names_in(text: str, question: str) -> list[tuple[int, int]]:
     """Character ranges of the proper names in ``text`` that the question does not already use: its
     capitalised words ("U.S.-flagged" names nothing new after "U.S."), or an acronym of it ("NIST" in the
@@ -158,6 +166,7 @@ def names_in(text: str, question: str) -> list[tuple[int, int]]:
         (m.start(), m.end())
         for m in _NAME.finditer(text)
         if any(w.lower() not in q_words for w in re.findall(r"\w+", m.group(0)) if not w.islower())
+        and m.group(0).lower() not in _NO_NAME
         and not _abbreviates(text, m)
         and not _spelled_out(m.group(0), acronyms)
     ]
@@ -201,10 +210,12 @@ def type_match(question: str, span: str, after: str = "") -> float:
         return 1.0
     if kind == "place" and _NAMED_PLACE.search(question):
         return 0.0  # "which country", "which U.S. states": a place with a name, and the span names none
+    if kind == "name" and _NAME_OF.search(question):
+        return 0.0  # "What is the name of the cubesat?" answered by "rideshare"
     q_words = {w.lower() for w in re.findall(r"\w+", question)}
     words = re.findall(r"[^\W\d_]+", span)
-    if not words or all(w.lower() in q_words for w in words) or (_NUMBER.search(span) and len(words) <= 2):
-        return 0.0
+    if not words or all(w.lower() in q_words or w.lower() in _NO_NAME for w in words) or (_NUMBER.search(span) and len(words) <= 2):
+        return 0.0  # the question's own words, a pronoun ("Where will it be held?" by "They"), or a bare figure
     return 0.5
 
 

@@ -244,3 +244,18 @@ def test_a_name_that_spells_out_the_questions_acronym_is_the_questions_own():
     assert names_in("the U.S. National Institute of Standards and Technology", question) == []
     text = "Japan's National Institute of Advanced Industrial Science and Technology"
     assert names_in(text, question)  # another institute: a name the question does not use
+
+
+def test_a_pronoun_names_no_one_a_name_of_wants_a_name_and_a_dollar_value_is_money():
+    """Near misses whose span is of the wrong kind: "Where will the dialogue be held?" answered "They" (the
+    sentence gives only its timing), "What is the name of the cubesat?" answered "rideshare", "What is the total
+    dollar value of the LNG agreements?" answered "3.3 million tons"."""
+    assert names_in("They", "Where will the trilateral dialogue be held?") == []
+    assert type_match("Where will the trilateral dialogue be held?", "They") == 0.0
+    assert type_match("Where will the center be set up?", "at the headquarters") == 0.5  # a common noun may be a place
+    assert answer_kind("What is the name of the Korean cubesat on Artemis II?") == "name"
+    assert type_match("What is the name of the Korean cubesat on Artemis II?", "rideshare") == 0.0
+    assert type_match("What is the name of the trilateral exercise?", "Freedom Edge") == 1.0
+    assert answer_kind("What is the total dollar value of the LNG purchase agreements?") == "money"
+    assert type_match("What is the total dollar value of the LNG purchase agreements?", "3.3 million tons") == 0.0
+    assert type_match("What is the total dollar value of the LNG purchase agreements?", "$12 billion") == 1.0
