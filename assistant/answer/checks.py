@@ -150,9 +150,7 @@ def _spelled_out(name: str, acronyms: set[str]) -> bool:
 
 
 # capitalised words that name no one: a sentence's opening pronoun or determiner ("They also agreed ...")
-_NO_NAME = frozenset(
-    "they them their we our us it its he him his she her this these that those the a an there here i you your".split()
-)
+_NO_NAME = frozenset("they them their we our us it its he him his she her this these that those the a an there here i you your".split())
 
 
 def names_in(text: str, question: str) -> list[tuple[int, int]]:

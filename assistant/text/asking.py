@@ -29,7 +29,11 @@ _DOC_NOUN = (
 # (never across a verb: "the three countries were signing an MOU" names no document)
 _NOT_VERB = r"(?!(?:is|are|was|were|be|been|being|did|does|do|has|have|had|will|would|can|could|should|to)\s)"
 _SOURCE_PHRASE = re.compile(
-    r"\b(?:the\s+(?:" + _NOT_VERB + r"[\w.'’&-]+\s+){0,9}?|(?:that|this|its|their|the same)\s+(?:" + _NOT_VERB + r"[\w.'’&-]+\s+){0,2}?)"
+    r"\b(?:the\s+(?:"
+    + _NOT_VERB
+    + r"[\w.'’&-]+\s+){0,9}?|(?:that|this|its|their|the same)\s+(?:"
+    + _NOT_VERB
+    + r"[\w.'’&-]+\s+){0,2}?)"
     + _DOC_NOUN
     + r"\b"
     r"(?:\s+(?:on|of|from|about|marking|for|issued)\s+(?:[^,;?]+?)(?=,|;|\?|\s+(?:what|which|how|who|when|where|why|did|does|is|was|say|said)\b|$))?",

@@ -203,5 +203,7 @@ def test_a_quote_that_points_back_brings_the_sentence_it_points_at():
     assert supported(part, other, Answer(quote, [cite]))
     # the same quote with no pointer back does not borrow the sentence before it
     plain = quote.replace("to this effort", "to networks research")
-    cite2 = Citation(n=1, source="a.md", title="A", page=None, quote=plain, start=start, end=start + len(plain), score=0.9, context=context, context_start=100)
+    cite2 = Citation(
+        n=1, source="a.md", title="A", page=None, quote=plain, start=start, end=start + len(plain), score=0.9, context=context, context_start=100
+    )
     assert not supported("How much has the United States committed to secure 5G and 6G mobile standards?", other, Answer(plain, [cite2]))

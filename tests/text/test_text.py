@@ -41,7 +41,9 @@ def test_a_title_case_line_inside_a_wrapped_sentence_is_no_headline():
     date = "It follows the two leaders' first meeting in Washington on August\n25. Notably, it is the first time."
     assert _sentences(date) == ["It follows the two leaders' first meeting in Washington on August\n25.", "Notably, it is the first time."]
     # two title lines in a row stay two titles
-    titles = "Exploring Cooperation for the Korea-US Established 'Semiconductor Technology Center'\n$10 Million Support for Research\nThe two sides met."
+    titles = (
+        "Exploring Cooperation for the Korea-US Established 'Semiconductor Technology Center'\n$10 Million Support for Research\nThe two sides met."
+    )
     assert len(_sentences(titles)) == 3
 
 
