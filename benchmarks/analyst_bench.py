@@ -1,7 +1,7 @@
 """Analyst questions, scored by kind: lists, named sources, context-then-question, why, how, several parts.
 
     .venv/bin/python -m benchmarks.analyst_bench                 # the development set (tune on this)
-    .venv/bin/python -m benchmarks.analyst_bench --set blind4    # the blind set: run once, at the end
+    .venv/bin/python -m benchmarks.analyst_bench --set blind5    # the blind set: run once, at the end
 
 Questions are asked over the seeds + cooperation documents (``benchmarks.retrieval_bench.coop_corpus``).
 What counts as right, by kind:
@@ -35,14 +35,15 @@ from benchmarks.retrieval_bench import CACHE, coop_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = ROOT / "benchmarks" / "questions"
-# "blind", "blind2" and "blind3" were each run once and are spent (development data since); "blind4" (40
-# questions, the same kinds, written before the changes it measures) is the next final run
+# "blind" to "blind4" were each run once and are spent (development data since); "blind5" (40 questions, the
+# same kinds, written before the changes it measures) is the next final run
 SETS = {
     "dev": QUESTIONS / "analyst_dev.jsonl",
     "blind": QUESTIONS / "analyst_questions_blind.jsonl",
     "blind2": QUESTIONS / "analyst_questions_blind2.jsonl",
     "blind3": QUESTIONS / "analyst_questions_blind3.jsonl",
     "blind4": QUESTIONS / "analyst_questions_blind4.jsonl",
+    "blind5": QUESTIONS / "analyst_questions_blind5.jsonl",
 }
 RESULTS = ROOT / "benchmarks" / "results" / "analyst.json"
 
