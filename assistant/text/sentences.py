@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from .dates import MONTH_NUMBERS
 from .headings import LIST_OR_HEADING, is_headline
 
 # A sentence ends at . ! ? (plus closing quotes/brackets) followed by whitespace, or at a
@@ -72,9 +73,7 @@ _ABBREVIATIONS = {
 }
 # the day of a date wrapped onto the next line ("... on August" / "25. Notably"), not a numbered item
 _DAY = re.compile(r"\d{1,2}(?:st|nd|rd|th)?[.,]?(?:\s|$)")
-_MONTH_AT_END = re.compile(
-    r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan\.|Feb\.|Mar\.|Apr\.|Jun\.|Jul\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.)$"
-)
+_MONTH_AT_END = re.compile(r"\b(?:" + "|".join(m.capitalize() for m in sorted(MONTH_NUMBERS, key=len, reverse=True)) + r")\.?$")
 _SHORT_LINE = 45  # characters: a shorter line without closing punctuation is a heading or a label
 # the word before a dot; it must start the token: in "5G and 6G." the "G" is no initial
 _WORD_BEFORE = re.compile(r"(?<![\w.])([A-Za-z](?:[A-Za-z.]*[A-Za-z])?)\.?$")
