@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from ..schema import Answer, AnswerPart, Citation
+from ..text.dates import MONTHS
 from ..text.keywords import QUESTION_WORDS, tokenize
 from ..text.sentences import split_sentences
 from .messages import NOT_IN_RELATED, for_question, part_not_found
@@ -24,7 +25,7 @@ _ASKING = frozenset(tokenize(" ".join(QUESTION_WORDS) + " year years month day t
 OWN_WORDS_FOUND = 0.5  # share of a part's own keywords its quotes must hold
 # a quote that points back at the sentence before it: "The United States has committed $2.5 billion to *this effort*"
 _POINTS_BACK = re.compile(r"\b(?:this|these|such)\s+(?!(?:is|was|are|were|will|would|has|have|had|can|could)\b)[a-z]{3,}", re.I)
-_WHEN = re.compile(r"\b(?:1\d{3}|20\d\d|january|february|march|april|may|june|july|august|september|october|november|december)\b", re.I)
+_WHEN = re.compile(r"\b(?:1\d{3}|20\d\d|" + "|".join(MONTHS) + r")\b", re.I)
 
 
 # countries as the documents write them ("the ROK", "Korean", "American", "Japan's" for "Japanese")

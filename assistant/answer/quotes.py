@@ -14,15 +14,13 @@ from dataclasses import dataclass
 from ..index.sentences import SentenceVectors
 from ..schema import Citation, Passage
 from ..text.furniture import is_furniture
-from ..text.headings import is_heading
+from ..text.headings import LIST_OR_HEADING, is_heading
 from ..text.keywords import tokenize
 from ..text.sentences import split_sentences
 from .checks import Checks, asks_reason, coverage, names_in, reason_match, run_checks, wants_name
 from .reader import Reader
 
 NEAR_DUPLICATE = 0.7  # share of the shorter quote's keywords in the other: the same fact twice
-# a paragraph's number standing as a sentence of its own ("18." before "President Biden and ..."): no quote
-_ENUMERATOR = re.compile(r"\(?(?:\d{1,3}|[A-Za-z]|[ivxlcIVXLC]{1,5})[.)]")
 
 
 def _near_duplicate(a: str, b: str) -> bool:
@@ -34,6 +32,11 @@ def _near_duplicate(a: str, b: str) -> bool:
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
+
+
+def _bare_marker(sentence: str) -> bool:
+    """A list marker standing as a sentence of its own ("18." before "President Biden and ...")."""
+    return bool(LIST_OR_HEADING.fullmatch(sentence.strip() + " "))
 
 
 def quotable_sentences(sentences: SentenceVectors, p: Passage) -> list[tuple[int, int]]:
@@ -51,7 +54,7 @@ def quotable_sentences(sentences: SentenceVectors, p: Passage) -> list[tuple[int
             continue
         i, j = a - p.start, b - p.start
         before, after = p.text[:i].rstrip(" \t")[-1:], p.text[j:].lstrip(" \t")[:1]
-        if not is_heading(p.text[i:j], before, after) and not is_furniture(p.text[i:j]) and not _ENUMERATOR.fullmatch(p.text[i:j]):
+        if not is_heading(p.text[i:j], before, after) and not is_furniture(p.text[i:j]) and not _bare_marker(p.text[i:j]):
             out.append((a, b))
     return out
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .dates import MONTHS
 from .keywords import tokenize
 from .sentences import split_sentences
 
@@ -26,7 +27,8 @@ _DOC_NOUN = (
     r"|announcements?|declarations?|communiqu[ée]s?|transcripts?|stor(?:y|ies)|speech(?:es)?|papers?|deals?)"
 )
 # "the White House joint fact sheet on the inaugural CET Dialogue", "the April 2023 state-visit fact sheet"
-# (never across a verb: "the three countries were signing an MOU" names no document)
+# (never across a verb: "the three countries were signing an MOU" names no document; not ``_AUX``, whose
+# "may" would stop "the May 2021 joint statement" in this case-insensitive pattern)
 _NOT_VERB = r"(?!(?:is|are|was|were|be|been|being|did|does|do|has|have|had|will|would|can|could|should|to)\s)"
 _SOURCE_PHRASE = re.compile(
     r"\b(?:the\s+(?:"
@@ -252,9 +254,7 @@ def parse_question(question: str) -> Asked:
 
 # "that cooperation", "this MOU", "the same visit": a thing the context has described
 _POINTER = re.compile(r"\b(?:[Tt]hat|[Tt]his|[Tt]hese|[Tt]hose|[Tt]he same)\s+([a-z][\w-]*[a-z]|[A-Z]{2,}s?)\b(?!\s+[A-Z])")
-_MONTH_YEAR = re.compile(
-    r"\b(?:january|february|march|april|may|june|july|august|september|october|november|december)(?:\s+\d{1,2},?)?\s+(?:19|20)\d\d\b", re.I
-)
+_MONTH_YEAR = re.compile(r"\b(?:" + "|".join(MONTHS) + r")(?:\s+\d{1,2},?)?\s+(?:19|20)\d\d\b", re.I)
 _NOT_A_THING = frozenset("year month week day time one way is was".split())
 
 
